@@ -1,0 +1,146 @@
+package io.ucryptfs.core.keys;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import javax.security.auth.Destroyable;
+
+/**
+ * A passphrase-derived key as ecryptfs-utils makes it (an eCryptfs "auth tok"): the 64-byte session
+ * key {@code k = SHA-512^65536(salt ‖ passphrase)} and its signature, the hex of the first 8 bytes of
+ * {@code SHA-512(k)}.
+ *
+ * <p>The kernel uses the first {@code key_bytes} of {@code k} as the AES key that wraps each file's
+ * FEK (tag 3 packets) or each name (tag 70 packets); the signature names the key in every packet.
+ * Mirrors ecryptfs-utils {@code generate_passphrase_sig} and {@code do_hash} in
+ * {@code src/libecryptfs/key_management.c}.
+ *
+ * <p>The key is wiped by {@link #destroy()}; {@link #toString()} never shows it.
+ */
+public final class PassphraseKey implements Destroyable {
+
+    /** ecryptfs-utils' default salt ({@code ECRYPTFS_DEFAULT_SALT_HEX}). */
+    public static final byte[] DEFAULT_SALT = HexFormat.of().parseHex("0011223344556677");
+    /**
+     * The salt ecryptfs-utils uses for the file-name key: the 8 ASCII bytes "99887766" (its
+     * {@code ECRYPTFS_DEFAULT_SALT_FNEK_HEX} is used unparsed), whatever the file salt.
+     */
+    public static final byte[] FNEK_SALT = "99887766".getBytes(StandardCharsets.US_ASCII);
+
+    public static final int SALT_BYTES = 8;
+    public static final int KEY_BYTES = 64;
+    /** {@code ECRYPTFS_DEFAULT_NUM_HASH_ITERATIONS}: the first hash plus 65,535 more. */
+    static final int HASH_ITERATIONS = 65536;
+
+    private final byte[] key;
+    private final String signature;
+    private volatile boolean destroyed;
+
+    private PassphraseKey(byte[] key) {
+        this.key = key;
+        this.signature = signatureOf(key);
+    }
+
+    /**
+     * Derives the key of {@code passphrase} (its UTF-8 bytes, as the tools read them from a
+     * terminal) with an 8-byte salt.
+     */
+    public static PassphraseKey derive(byte[] passphrase, byte[] salt) {
+        if (salt.length != SALT_BYTES) {
+            throw new IllegalArgumentException("salt must be " + SALT_BYTES + " bytes, got " + salt.length);
+        }
+        MessageDigest sha512 = sha512();
+        sha512.update(salt);
+        sha512.update(passphrase);
+        byte[] k = sha512.digest();
+        try {
+            for (int i = 1; i < HASH_ITERATIONS; i++) {
+                sha512.update(k);
+                sha512.digest(k, 0, KEY_BYTES);
+            }
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e);
+        }
+        return new PassphraseKey(k);
+    }
+
+    /** Convenience: {@link #derive(byte[], byte[])} of a passphrase given as text (UTF-8). */
+    public static PassphraseKey derive(char[] passphrase, byte[] salt) {
+        byte[] bytes = Secrets.utf8(passphrase);
+        try {
+            return derive(bytes, salt);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /** Builds a key from raw 64-byte session-key material (e.g. from a token); the array is copied. */
+    public static PassphraseKey fromRawKey(byte[] rawKey) {
+        if (rawKey.length != KEY_BYTES) {
+            throw new IllegalArgumentException("raw key must be " + KEY_BYTES + " bytes");
+        }
+        return new PassphraseKey(rawKey.clone());
+    }
+
+    /** The 16 lowercase hex characters that name this key in key packets and mount options. */
+    public String signature() {
+        return signature;
+    }
+
+    /** The signature as the 8 raw bytes stored in tag 11 packets. */
+    public byte[] signatureBytes() {
+        return HexFormat.of().parseHex(signature);
+    }
+
+    /**
+     * A copy of the first {@code n} key bytes: the AES key (the kernel's
+     * {@code auth_tok->token.password.session_key_encryption_key}, used with key_bytes of the cipher).
+     * The caller wipes it.
+     */
+    public byte[] aesKey(int n) {
+        checkAlive();
+        if (n < 1 || n > KEY_BYTES) {
+            throw new IllegalArgumentException("key length " + n);
+        }
+        return Arrays.copyOf(key, n);
+    }
+
+    static String signatureOf(byte[] key) {
+        byte[] h = sha512().digest(key);
+        String sig = HexFormat.of().formatHex(h, 0, 8);
+        Arrays.fill(h, (byte) 0);
+        return sig;
+    }
+
+    private static MessageDigest sha512() {
+        try {
+            return MessageDigest.getInstance("SHA-512");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-512 missing from the JDK", e);
+        }
+    }
+
+    private void checkAlive() {
+        if (destroyed) {
+            throw new IllegalStateException("key " + signature + " was destroyed");
+        }
+    }
+
+    @Override
+    public void destroy() {
+        Arrays.fill(key, (byte) 0);
+        destroyed = true;
+    }
+
+    @Override
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    @Override
+    public String toString() {
+        return "PassphraseKey[sig=" + signature + "]";
+    }
+}
