@@ -35,11 +35,13 @@ public final class PassphraseKey implements Destroyable {
     static final int HASH_ITERATIONS = 65536;
 
     private final byte[] key;
+    private final byte[] salt;
     private final String signature;
     private volatile boolean destroyed;
 
-    private PassphraseKey(byte[] key) {
+    private PassphraseKey(byte[] key, byte[] salt) {
         this.key = key;
+        this.salt = salt.clone();
         this.signature = signatureOf(key);
     }
 
@@ -63,7 +65,7 @@ public final class PassphraseKey implements Destroyable {
         } catch (java.security.DigestException e) {
             throw new IllegalStateException(e);
         }
-        return new PassphraseKey(k);
+        return new PassphraseKey(k, salt);
     }
 
     /** Convenience: {@link #derive(byte[], byte[])} of a passphrase given as text (UTF-8). */
@@ -81,7 +83,15 @@ public final class PassphraseKey implements Destroyable {
         if (rawKey.length != KEY_BYTES) {
             throw new IllegalArgumentException("raw key must be " + KEY_BYTES + " bytes");
         }
-        return new PassphraseKey(rawKey.clone());
+        return new PassphraseKey(rawKey.clone(), DEFAULT_SALT);
+    }
+
+    /**
+     * The salt the key was derived with. The kernel copies it into every tag 3 packet (it is not
+     * secret and not used on reading: keys are found by signature).
+     */
+    public byte[] salt() {
+        return salt.clone();
     }
 
     /** The 16 lowercase hex characters that name this key in key packets and mount options. */

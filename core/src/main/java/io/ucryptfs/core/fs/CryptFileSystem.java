@@ -1,0 +1,88 @@
+package io.ucryptfs.core.fs;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The plaintext tree over one lower directory: the operations a FUSE adapter forwards, one method
+ * each. Paths are plaintext, absolute from the mount root, '/'-separated ("/", "/a/b.txt").
+ * Every failure is an {@link FsException} carrying the errno to return. Thread-safe.
+ *
+ * <p>Open files are addressed by handles ({@code long}, as FUSE's {@code fh}); several handles on one
+ * file share one state, so a write through one is seen by a read through another at once.
+ */
+public interface CryptFileSystem extends AutoCloseable {
+
+    FileAttributes getattr(String path) throws FsException;
+
+    /** Attributes through an open handle (fgetattr): works after the file was unlinked or renamed. */
+    FileAttributes fgetattr(long handle) throws FsException;
+
+    /** The plaintext names in a directory, without "." and "..". Undecryptable lower names are skipped. */
+    List<String> readdir(String path) throws FsException;
+
+    /** Creates a new empty regular file (fails with EEXIST) and opens it read-write. */
+    long create(String path, int mode) throws FsException;
+
+    long open(String path, OpenMode mode) throws FsException;
+
+    /** Reads up to {@code dst.remaining()} bytes at {@code offset}; returns the count, 0 at or past EOF. */
+    int read(long handle, ByteBuffer dst, long offset) throws FsException;
+
+    /** Writes all of {@code src} at {@code offset}, growing the file (with zeros in any gap); returns the count. */
+    int write(long handle, ByteBuffer src, long offset) throws FsException;
+
+    void truncate(String path, long size) throws FsException;
+
+    void ftruncate(long handle, long size) throws FsException;
+
+    /** Writes dirty extents and the size back to the lower file (close(2) of one descriptor). */
+    void flush(long handle) throws FsException;
+
+    /** flush, then forces the lower file to stable storage. */
+    void fsync(long handle, boolean dataOnly) throws FsException;
+
+    /** The last close of a handle: flushes and frees it. */
+    void release(long handle) throws FsException;
+
+    void unlink(String path) throws FsException;
+
+    void mkdir(String path, int mode) throws FsException;
+
+    void rmdir(String path) throws FsException;
+
+    /** rename(2): replaces an existing target (a file, or an empty directory by a directory). */
+    void rename(String from, String to) throws FsException;
+
+    /** Creates {@code linkPath} pointing at {@code target} (plaintext, stored encrypted when names are). */
+    void symlink(String target, String linkPath) throws FsException;
+
+    String readlink(String path) throws FsException;
+
+    /** A hard link: both names share one lower file, so one header and one key. */
+    void link(String existing, String newPath) throws FsException;
+
+    void chmod(String path, int mode) throws FsException;
+
+    /** -1 leaves uid or gid unchanged. */
+    void chown(String path, int uid, int gid) throws FsException;
+
+    /** null leaves a time unchanged. */
+    void utimens(String path, Instant atime, Instant mtime) throws FsException;
+
+    FsStats statfs() throws FsException;
+
+    /** User extended attributes ("user." names) pass through; the header xattr "user.ecryptfs" is hidden. */
+    byte[] getxattr(String path, String name) throws FsException;
+
+    void setxattr(String path, String name, byte[] value) throws FsException;
+
+    List<String> listxattr(String path) throws FsException;
+
+    void removexattr(String path, String name) throws FsException;
+
+    /** Flushes every open file; open handles become invalid. */
+    @Override
+    void close() throws FsException;
+}
