@@ -1,0 +1,147 @@
+package io.ucryptfs.core.format.ecryptfs;
+
+import io.ucryptfs.core.format.ContentCryptor;
+import java.nio.ByteBuffer;
+import java.security.DigestException;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import javax.crypto.Cipher;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * eCryptfs data extents: AES-CBC without padding over each 4 KiB extent, with
+ * IV(n) = MD5(root IV ‖ decimal text of n, NUL-padded to 16 bytes) and root IV = MD5(FEK).
+ * Mirrors {@code ecryptfs_compute_root_iv}, {@code ecryptfs_derive_iv} and {@code crypt_extent}
+ * (fs/ecryptfs/crypto.c).
+ *
+ * <p>Hot path: the JDK's AES (AES-NI intrinsics) with one {@link Cipher} and one MD5 per thread, reused
+ * across files; the JDK keeps the expanded AES key while the key bytes stay the same, so a thread working
+ * on one file never re-expands it. Nothing is allocated per extent but the small IV spec the JCE API needs.
+ */
+final class EcryptfsContentCryptor implements ContentCryptor {
+
+    private static final int IV_BYTES = 16;
+
+    /** Per-thread primitives: getting a Cipher is slow; initialising one is cheap. */
+    private static final class ThreadState {
+        final Cipher cbc;
+        final MessageDigest md5;
+        final byte[] ivInput = new byte[2 * IV_BYTES];
+        final byte[] iv = new byte[IV_BYTES];
+
+        ThreadState() {
+            try {
+                cbc = Cipher.getInstance("AES/CBC/NoPadding");
+                md5 = MessageDigest.getInstance("MD5");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("JDK lacks AES/CBC or MD5", e);
+            }
+        }
+    }
+
+    private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
+
+    private final SecretKeySpec key;
+    private final byte[] keyBytes;
+    private final byte[] rootIv;
+    private volatile boolean destroyed;
+
+    /** @param fek the file key; copied, so the caller may wipe its array */
+    EcryptfsContentCryptor(byte[] fek) {
+        this.keyBytes = fek.clone();
+        this.key = new SecretKeySpec(keyBytes, "AES");
+        ThreadState st = STATE.get();
+        this.rootIv = st.md5.digest(keyBytes);
+    }
+
+    @Override
+    public int extentSize() {
+        return EcryptfsHeader.EXTENT_SIZE;
+    }
+
+    @Override
+    public int ciphertextExtentSize() {
+        return EcryptfsHeader.EXTENT_SIZE;
+    }
+
+    /** The IV of extent {@code index}, into {@code st.iv}. */
+    private void deriveIv(ThreadState st, long index) {
+        System.arraycopy(rootIv, 0, st.ivInput, 0, IV_BYTES);
+        Arrays.fill(st.ivInput, IV_BYTES, 2 * IV_BYTES, (byte) 0);
+        // snprintf(dst, 16, "%lld", index): ASCII digits, at most 15 of them, NUL-padded
+        long v = index;
+        int digits = 0;
+        do {
+            digits++;
+            v /= 10;
+        } while (v != 0);
+        int end = IV_BYTES + Math.min(digits, IV_BYTES - 1);
+        v = index;
+        for (int i = IV_BYTES + digits - 1; i >= IV_BYTES; i--) {
+            if (i < end) {
+                st.ivInput[i] = (byte) ('0' + (v % 10));
+            }
+            v /= 10;
+        }
+        try {
+            st.md5.update(st.ivInput, 0, st.ivInput.length);
+            st.md5.digest(st.iv, 0, IV_BYTES);
+        } catch (DigestException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Test hook: the IV bytes of extent {@code index}. */
+    byte[] ivFor(long index) {
+        ThreadState st = STATE.get();
+        deriveIv(st, index);
+        return st.iv.clone();
+    }
+
+    private void crypt(int mode, long index, ByteBuffer in, ByteBuffer out) {
+        if (destroyed) {
+            throw new IllegalStateException("file key destroyed");
+        }
+        if (in.remaining() != EcryptfsHeader.EXTENT_SIZE || out.remaining() < EcryptfsHeader.EXTENT_SIZE) {
+            throw new IllegalArgumentException("an extent is " + EcryptfsHeader.EXTENT_SIZE + " bytes; got "
+                    + in.remaining() + " in, " + out.remaining() + " out");
+        }
+        ThreadState st = STATE.get();
+        deriveIv(st, index);
+        try {
+            st.cbc.init(mode, key, new IvParameterSpec(st.iv));
+            st.cbc.doFinal(in, out);
+        } catch (ShortBufferException e) {
+            throw new IllegalArgumentException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-CBC failed", e);
+        }
+    }
+
+    @Override
+    public void encryptExtent(long index, ByteBuffer plain, ByteBuffer cipherOut) {
+        crypt(Cipher.ENCRYPT_MODE, index, plain, cipherOut);
+    }
+
+    @Override
+    public void decryptExtent(long index, ByteBuffer cipher, ByteBuffer plainOut) {
+        crypt(Cipher.DECRYPT_MODE, index, cipher, plainOut);
+    }
+
+    @Override
+    public void destroy() {
+        destroyed = true;
+        Arrays.fill(keyBytes, (byte) 0);
+        Arrays.fill(rootIv, (byte) 0);
+        // SecretKeySpec keeps its own copy; destroy() of it is unsupported on JDK 17, so we drop the
+        // reference with this object. The thread's Cipher keeps the expanded key until its next init.
+    }
+
+    @Override
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+}
