@@ -1,0 +1,489 @@
+package io.ucryptfs.core.file;
+
+import io.ucryptfs.core.format.ContentCryptor;
+import io.ucryptfs.core.format.UnlockedHeader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One open encrypted file: plaintext reads and writes at any offset, in extents through the page cache.
+ *
+ * <p>The write path: {@link #write} pins the extents it touches (loading and decrypting a partial one
+ * first: read-modify-write), copies the plaintext in and marks them dirty; dirty extents reach the lower
+ * file ({@link #writeBack}: encrypt, positional write) when the cache evicts them, on {@link #flush},
+ * {@link #fsync} and {@link #close}. The size field of the header is written after the data, as the
+ * kernel does.
+ *
+ * <p>Locking: one read-write lock per file, none global. Reads share it, so several readers run at
+ * once; writes, truncate and flush take it exclusively. Pinning is atomic per extent through the active
+ * map, so two readers that miss on the same extent decrypt it once.
+ */
+public final class EncryptedFile implements FileContent {
+    private static final Logger log = LoggerFactory.getLogger(EncryptedFile.class);
+
+    private static final ThreadLocal<ByteBuffer> CIPHERTEXT = new ThreadLocal<>();
+
+    private final FileChannel channel;
+    private final UnlockedHeader header;
+    private final ContentCryptor cryptor;
+    private final ExtentCache cache;
+    private final int extentSize;
+    private final long dataOffset;
+    private final String name;
+    private volatile Path lowerPath;
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Extents in use, never evicted. */
+    private final ConcurrentHashMap<Long, Extent> active = new ConcurrentHashMap<>();
+    /** Indices of this file's extents in the idle cache, so flush and close need not scan it. */
+    private final Set<Long> resident = ConcurrentHashMap.newKeySet();
+    /** Evicted dirty extents whose write-back failed: kept until a flush succeeds, so nothing is lost. */
+    private final Map<Long, Extent> unwritten = new ConcurrentHashMap<>();
+    private volatile IOException deferredError;
+
+    private volatile long size;
+    private boolean sizeDirty;
+    private boolean closed;
+
+    /**
+     * @param name the plaintext name, for messages
+     * @param lowerPath the lower file (for a header kept in an xattr)
+     */
+    public EncryptedFile(FileChannel channel, UnlockedHeader header, ExtentCache cache, Path lowerPath, String name) {
+        this.channel = channel;
+        this.header = header;
+        this.cryptor = header.content();
+        this.cache = cache;
+        this.extentSize = cryptor.extentSize();
+        if (cache.extentSize() != extentSize) {
+            throw new IllegalArgumentException("cache extents of " + cache.extentSize() + " bytes, file extents of " + extentSize);
+        }
+        this.dataOffset = header.dataOffset();
+        this.lowerPath = lowerPath;
+        this.name = name;
+        this.size = header.plaintextSize();
+    }
+
+    /** Checks that the lower file holds every extent its header promises; a clear error if not. */
+    public void checkComplete() throws IOException {
+        long need = lowerSizeFor(size);
+        long have = channel.size();
+        if (have < need) {
+            throw new TruncatedFileException(name + ": lower file is " + have + " bytes but its header says "
+                    + size + " plaintext bytes, which need " + need);
+        }
+    }
+
+    /** Lower size of a file of {@code plaintextSize} bytes: header and whole extents. */
+    long lowerSizeFor(long plaintextSize) {
+        return dataOffset + extentCount(plaintextSize) * (long) cryptor.ciphertextExtentSize();
+    }
+
+    private long extentCount(long plaintextSize) {
+        return (plaintextSize + extentSize - 1) / extentSize;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long offset) throws IOException {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            long end = Math.min(size, offset + dst.remaining());
+            int done = 0;
+            long pos = offset;
+            while (pos < end) {
+                long idx = pos / extentSize;
+                int within = (int) (pos % extentSize);
+                int n = (int) Math.min(extentSize - within, end - pos);
+                Extent e = pin(idx, true);
+                try {
+                    dst.put(e.data, within, n);
+                } finally {
+                    unpin(e);
+                }
+                pos += n;
+                done += n;
+            }
+            return done;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src, long offset) throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            int total = src.remaining();
+            if (total == 0) {
+                return 0;
+            }
+            if (offset > size) {
+                growTo(offset);
+            }
+            long pos = offset;
+            long end = offset + total;
+            while (pos < end) {
+                long idx = pos / extentSize;
+                int within = (int) (pos % extentSize);
+                int n = (int) Math.min(extentSize - within, end - pos);
+                // no need to decrypt what is about to be overwritten whole, or what lies past the end
+                boolean whole = within == 0 && (n == extentSize || pos + n >= size);
+                boolean beyondEnd = idx * extentSize >= size;
+                Extent e = pin(idx, !(whole || beyondEnd));
+                try {
+                    src.get(e.data, within, n);
+                    e.markDirty();
+                } finally {
+                    unpin(e);
+                }
+                pos += n;
+            }
+            if (end > size) {
+                size = end;
+                sizeDirty = true;
+            }
+            return total;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Grows the file to {@code newSize} with zeros, as the kernel does: every extent up to the new end is
+     * written, so the lower file never has holes.
+     */
+    private void growTo(long newSize) throws IOException {
+        long oldSize = size;
+        if (oldSize % extentSize != 0) {
+            // the last partial extent: its tail must be zero on disk too
+            Extent e = pin(oldSize / extentSize, true);
+            try {
+                e.markDirty();
+            } finally {
+                unpin(e);
+            }
+        }
+        long first = extentCount(oldSize);
+        long last = extentCount(newSize); // exclusive
+        if (first < last) {
+            ByteBuffer zero = ByteBuffer.allocate(extentSize);
+            ByteBuffer out = cipherBuffer();
+            for (long idx = first; idx < last; idx++) {
+                zero.clear();
+                out.clear();
+                cryptor.encryptExtent(idx, zero, out);
+                out.flip();
+                writeFully(out, extentPosition(idx));
+            }
+        }
+        size = newSize;
+        sizeDirty = true;
+    }
+
+    @Override
+    public void truncate(long newSize) throws IOException {
+        if (newSize < 0) {
+            throw new IllegalArgumentException("negative size");
+        }
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            if (newSize > size) {
+                growTo(newSize);
+                writeSize();
+                return;
+            }
+            if (newSize == size) {
+                return;
+            }
+            long keep = extentCount(newSize);
+            for (Long idx : resident.toArray(new Long[0])) {
+                if (idx >= keep) {
+                    resident.remove(idx);
+                    cache.discard(this, idx);
+                }
+            }
+            unwritten.keySet().removeIf(idx -> idx >= keep);
+            if (newSize % extentSize != 0) {
+                // zero the tail of the new last extent, in memory and (at the next flush) on disk
+                Extent e = pin(newSize / extentSize, true);
+                try {
+                    java.util.Arrays.fill(e.data, (int) (newSize % extentSize), extentSize, (byte) 0);
+                    e.markDirty();
+                } finally {
+                    unpin(e);
+                }
+            }
+            size = newSize;
+            channel.truncate(lowerSizeFor(newSize));
+            sizeDirty = true;
+            flushLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            flushLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void flushLocked() throws IOException {
+        for (Extent e : unwritten.values()) {
+            writeBack(e);
+            unwritten.remove(e.index);
+        }
+        for (Extent e : active.values()) {
+            writeBack(e);
+        }
+        for (Long idx : resident) {
+            Extent e = cache.peekIdle(this, idx);
+            if (e != null) {
+                writeBack(e);
+            }
+        }
+        if (sizeDirty) {
+            writeSize();
+        }
+        IOException err = deferredError;
+        if (err != null) {
+            deferredError = null;
+            throw new IOException(name + ": an earlier write-back failed: " + err.getMessage(), err);
+        }
+    }
+
+    @Override
+    public void fsync(boolean metadata) throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            flushLocked();
+            channel.force(metadata);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            try {
+                flushLocked();
+            } finally {
+                closed = true;
+                for (Long idx : resident) {
+                    cache.discard(this, idx);
+                }
+                resident.clear();
+                for (Extent e : active.values()) {
+                    cache.recycle(e.data);
+                }
+                active.clear();
+                try {
+                    header.destroy();
+                } catch (javax.security.auth.DestroyFailedException e) {
+                    log.debug("{}: file key not wiped: {}", name, e.getMessage());
+                }
+                channel.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void moved(Path newLowerPath) {
+        this.lowerPath = newLowerPath;
+    }
+
+    private void writeSize() throws IOException {
+        if (header.inXattr()) {
+            Path p = lowerPath;
+            byte[] current = Xattrs.get(p, io.ucryptfs.core.format.ecryptfs.EcryptfsFormat.HEADER_XATTR)
+                    .orElseThrow(() -> new IOException(name + ": header xattr disappeared"));
+            byte[] field = header.encodeSize(size);
+            System.arraycopy(field, 0, current, header.sizeFieldOffset(), field.length);
+            Xattrs.set(p, io.ucryptfs.core.format.ecryptfs.EcryptfsFormat.HEADER_XATTR, current);
+        } else {
+            writeFully(ByteBuffer.wrap(header.encodeSize(size)), header.sizeFieldOffset());
+        }
+        sizeDirty = false;
+    }
+
+    // ---- the page cache protocol ----
+
+    /**
+     * Pins extent {@code idx}: from the active map, the idle cache, or the lower file (decrypted), or a
+     * zero extent when {@code load} is false (the caller overwrites it or it lies past the end).
+     */
+    private Extent pin(long idx, boolean load) throws IOException {
+        try {
+            return active.compute(idx, (k, e) -> {
+                if (e == null) {
+                    e = unwritten.remove(idx);
+                }
+                if (e == null) {
+                    e = cache.takeIdle(this, idx);
+                    if (e != null) {
+                        resident.remove(idx);
+                    }
+                }
+                if (e == null) {
+                    e = new Extent(idx, cache.newBuffer());
+                    if (load && idx * extentSize < size) {
+                        try {
+                            loadInto(e);
+                        } catch (IOException ex) {
+                            cache.recycle(e.data);
+                            throw new UncheckedIOException(ex);
+                        }
+                    }
+                }
+                e.pins++;
+                return e;
+            });
+        } catch (UncheckedIOException ex) {
+            throw ex.getCause();
+        }
+    }
+
+    private void unpin(Extent extent) {
+        active.compute(extent.index, (k, e) -> {
+            if (--e.pins > 0) {
+                return e;
+            }
+            if (closed) {
+                cache.recycle(e.data);
+            } else {
+                resident.add(e.index);
+                cache.putIdle(this, e);
+            }
+            return null;
+        });
+    }
+
+    private void loadInto(Extent e) throws IOException {
+        ByteBuffer in = cipherBuffer();
+        in.clear();
+        long pos = extentPosition(e.index);
+        while (in.hasRemaining()) {
+            int n = channel.read(in, pos + in.position());
+            if (n < 0) {
+                throw new TruncatedFileException(name + ": lower file ends inside extent " + e.index
+                        + " (at byte " + (pos + in.position()) + "); its header says " + size + " plaintext bytes");
+            }
+        }
+        in.flip();
+        cryptor.decryptExtent(e.index, in, ByteBuffer.wrap(e.data));
+        long endInExtent = size - e.index * extentSize;
+        if (endInExtent < extentSize) {
+            // keep bytes past the end zero, whatever the lower file held there
+            java.util.Arrays.fill(e.data, (int) endInExtent, extentSize, (byte) 0);
+        }
+    }
+
+    /** Encrypts and writes one extent if it is dirty. */
+    private void writeBack(Extent e) throws IOException {
+        synchronized (e) {
+            if (!e.isDirty()) {
+                return;
+            }
+            ByteBuffer out = cipherBuffer();
+            out.clear();
+            cryptor.encryptExtent(e.index, ByteBuffer.wrap(e.data), out);
+            out.flip();
+            writeFully(out, extentPosition(e.index));
+            e.markClean();
+        }
+    }
+
+    /**
+     * Called by the cache when it evicts an idle extent of this file. Returns whether the extent's buffer
+     * may be recycled: false when its write-back failed and it is kept for the next flush.
+     */
+    boolean writeBackEvicted(Extent e) {
+        resident.remove(e.index);
+        if (closed || e.index * extentSize >= size) {
+            return true;
+        }
+        try {
+            writeBack(e);
+            return true;
+        } catch (IOException ex) {
+            log.warn("{}: write-back of extent {} failed, kept for the next flush: {}", name, e.index, ex.getMessage());
+            deferredError = ex;
+            unwritten.put(e.index, e);
+            return false;
+        }
+    }
+
+    private long extentPosition(long idx) {
+        return dataOffset + idx * (long) cryptor.ciphertextExtentSize();
+    }
+
+    private void writeFully(ByteBuffer b, long pos) throws IOException {
+        long p = pos;
+        while (b.hasRemaining()) {
+            p += channel.write(b, p);
+        }
+    }
+
+    private ByteBuffer cipherBuffer() {
+        ByteBuffer b = CIPHERTEXT.get();
+        if (b == null || b.capacity() < cryptor.ciphertextExtentSize()) {
+            b = ByteBuffer.allocate(cryptor.ciphertextExtentSize());
+            CIPHERTEXT.set(b);
+        }
+        b.clear().limit(cryptor.ciphertextExtentSize());
+        return b;
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+    }
+
+    private static final class UncheckedIOException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UncheckedIOException(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EncryptedFile[" + name + ", " + size + " bytes]";
+    }
+}

@@ -1,0 +1,34 @@
+package io.ucryptfs.core.file;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The plaintext content of one open lower file, shared by every handle on it. Implementations:
+ * {@link EncryptedFile} (the data path) and {@link PassthroughFile} (non-eCryptfs lower files, when the
+ * mount passes them through). Thread-safe.
+ */
+public interface FileContent {
+
+    long size();
+
+    /** Reads into {@code dst} from {@code offset}; returns the bytes read, 0 at or past the end. */
+    int read(ByteBuffer dst, long offset) throws IOException;
+
+    /** Writes all of {@code src} at {@code offset}; a gap after the end reads as zeros. */
+    int write(ByteBuffer src, long offset) throws IOException;
+
+    void truncate(long newSize) throws IOException;
+
+    /** Writes dirty data and the size to the lower file. */
+    void flush() throws IOException;
+
+    /** {@link #flush()}, then forces the lower file to disk. */
+    void fsync(boolean metadata) throws IOException;
+
+    /** Flushes and closes: after the last handle is released. Wipes key material. */
+    void close() throws IOException;
+
+    /** The lower file moved (rename): where its header xattr now is. */
+    void moved(java.nio.file.Path newLowerPath);
+}

@@ -1,0 +1,75 @@
+package io.ucryptfs.core.file;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * A lower file that is not encrypted, read and written as it is: the kernel's
+ * {@code ecryptfs_passthrough} for files without an eCryptfs header, when the mount asks for it.
+ */
+public final class PassthroughFile implements FileContent {
+    private final FileChannel channel;
+
+    public PassthroughFile(FileChannel channel) {
+        this.channel = channel;
+    }
+
+    @Override
+    public long size() {
+        try {
+            return channel.size();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long offset) throws IOException {
+        int total = 0;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, offset + total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    @Override
+    public int write(ByteBuffer src, long offset) throws IOException {
+        int total = 0;
+        while (src.hasRemaining()) {
+            total += channel.write(src, offset + total);
+        }
+        return total;
+    }
+
+    @Override
+    public void truncate(long newSize) throws IOException {
+        long cur = channel.size();
+        if (newSize < cur) {
+            channel.truncate(newSize);
+        } else if (newSize > cur) {
+            channel.write(ByteBuffer.allocate(1), newSize - 1);
+        }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void fsync(boolean metadata) throws IOException {
+        channel.force(metadata);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public void moved(Path newLowerPath) {}
+}
