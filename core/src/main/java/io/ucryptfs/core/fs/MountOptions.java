@@ -1,0 +1,116 @@
+package io.ucryptfs.core.fs;
+
+import io.ucryptfs.core.file.ExtentCache;
+import io.ucryptfs.core.keys.KeyRing;
+import java.util.Objects;
+
+/**
+ * How a lower directory is mounted: the keys, and the eCryptfs mount options that matter to the
+ * format ({@code ecryptfs_key_bytes}, name encryption, {@code ecryptfs_xattr_metadata},
+ * {@code ecryptfs_passthrough}), plus ours (cache size, read-only).
+ */
+public final class MountOptions {
+    private final KeyRing keys;
+    private final int keyBytes;
+    private final boolean encryptNames;
+    private final boolean headerInXattr;
+    private final boolean passthrough;
+    private final long cacheBytes;
+    private final boolean readOnly;
+
+    private MountOptions(Builder b) {
+        this.keys = Objects.requireNonNull(b.keys, "keys");
+        this.keyBytes = b.keyBytes;
+        this.encryptNames = b.encryptNames;
+        this.headerInXattr = b.headerInXattr;
+        this.passthrough = b.passthrough;
+        this.cacheBytes = b.cacheBytes;
+        this.readOnly = b.readOnly;
+        if (keyBytes != 16 && keyBytes != 24 && keyBytes != 32) {
+            throw new IllegalArgumentException("key bytes must be 16, 24 or 32, got " + keyBytes);
+        }
+    }
+
+    public static Builder builder(KeyRing keys) {
+        return new Builder(keys);
+    }
+
+    public KeyRing keys() {
+        return keys;
+    }
+
+    /** AES key size of new files (existing files keep theirs). */
+    public int keyBytes() {
+        return keyBytes;
+    }
+
+    public boolean encryptNames() {
+        return encryptNames;
+    }
+
+    /** New files keep their header in the {@code user.ecryptfs} xattr. Reading finds either kind. */
+    public boolean headerInXattr() {
+        return headerInXattr;
+    }
+
+    /** Lower files without an eCryptfs header are shown and read as they are. */
+    public boolean passthrough() {
+        return passthrough;
+    }
+
+    public long cacheBytes() {
+        return cacheBytes;
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    public static final class Builder {
+        private final KeyRing keys;
+        private int keyBytes = 16;
+        private boolean encryptNames;
+        private boolean headerInXattr;
+        private boolean passthrough;
+        private long cacheBytes = ExtentCache.DEFAULT_BYTES;
+        private boolean readOnly;
+
+        private Builder(KeyRing keys) {
+            this.keys = keys;
+        }
+
+        public Builder keyBytes(int n) {
+            this.keyBytes = n;
+            return this;
+        }
+
+        public Builder encryptNames(boolean on) {
+            this.encryptNames = on;
+            return this;
+        }
+
+        public Builder headerInXattr(boolean on) {
+            this.headerInXattr = on;
+            return this;
+        }
+
+        public Builder passthrough(boolean on) {
+            this.passthrough = on;
+            return this;
+        }
+
+        public Builder cacheBytes(long bytes) {
+            this.cacheBytes = bytes;
+            return this;
+        }
+
+        public Builder readOnly(boolean on) {
+            this.readOnly = on;
+            return this;
+        }
+
+        public MountOptions build() {
+            return new MountOptions(this);
+        }
+    }
+}
