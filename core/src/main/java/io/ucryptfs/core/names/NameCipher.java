@@ -5,14 +5,18 @@ package io.ucryptfs.core.names;
  *
  * <p>Implementations: {@link PlainNames} (names stored as they are) and {@link EcryptfsNameCipher}
  * (the kernel's file-name encryption, tag 70 packets). Symlink targets go through the same cipher
- * when names are encrypted.
+ * when names are encrypted, but with other rules (a target may hold '/', "." and ".." are encrypted
+ * like any other target, and the lower limit is the symlink limit, not NAME_MAX): use
+ * {@link #encryptSymlinkTarget} / {@link #decryptSymlinkTarget} for them.
  */
 public interface NameCipher {
 
     /**
-     * The lower name of {@code plainName} (one component, no '/').
+     * The lower name of {@code plainName} (one component, no '/'). "." and ".." are returned as they are.
      *
      * @throws NameTooLongException if the lower name would not fit in the lower filesystem (ENAMETOOLONG)
+     * @throws IllegalArgumentException if {@code plainName} is empty or contains '/' or NUL (the VFS
+     *     never passes such a component; this is a caller bug, not a filesystem condition)
      */
     String encrypt(String plainName) throws NameTooLongException;
 
@@ -29,4 +33,28 @@ public interface NameCipher {
 
     /** Whether names are encrypted (the header flag ECRYPTFS_ENCRYPT_FILENAMES). */
     boolean encryptsNames();
+
+    /**
+     * The lower form of a symlink target (the whole target, '/' included).
+     *
+     * @throws NameTooLongException if the lower target would exceed the lower symlink limit
+     * @throws IllegalArgumentException if {@code target} is empty or contains NUL
+     */
+    default String encryptSymlinkTarget(String target) throws NameTooLongException {
+        return encrypt(target);
+    }
+
+    /**
+     * The plaintext target of a lower symlink target (as read with readlink on the lower file).
+     *
+     * @throws InvalidNameException as {@link #decrypt}
+     */
+    default String decryptSymlinkTarget(String lowerTarget) throws InvalidNameException {
+        return decrypt(lowerTarget);
+    }
+
+    /** The longest plaintext symlink target, in bytes, that {@link #encryptSymlinkTarget} accepts. */
+    default int maxSymlinkTargetLength() {
+        return maxPlainNameLength();
+    }
 }
