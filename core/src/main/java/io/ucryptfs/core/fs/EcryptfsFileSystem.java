@@ -1,0 +1,482 @@
+package io.ucryptfs.core.fs;
+
+import io.ucryptfs.core.file.ExtentCache;
+import io.ucryptfs.core.file.FileContent;
+import io.ucryptfs.core.format.FileFormat;
+import io.ucryptfs.core.format.ecryptfs.EcryptfsFormat;
+import io.ucryptfs.core.fs.OpenFileTable.Handle;
+import io.ucryptfs.core.fs.OpenFileTable.OpenFile;
+import io.ucryptfs.core.names.EcryptfsNameCipher;
+import io.ucryptfs.core.names.InvalidNameException;
+import io.ucryptfs.core.names.NameCipher;
+import io.ucryptfs.core.names.NameTooLongException;
+import io.ucryptfs.core.names.PlainNames;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plaintext tree of an eCryptfs lower directory: every {@link CryptFileSystem} operation, mapped
+ * onto the lower directory through {@link LowerPaths} (names), {@link LowerFileOpener} (headers and
+ * keys) and {@link FileContent} (data, through the page cache).
+ */
+public final class EcryptfsFileSystem implements CryptFileSystem {
+    private static final Logger log = LoggerFactory.getLogger(EcryptfsFileSystem.class);
+    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+
+    private final LowerPaths paths;
+    private final NameCipher names;
+    private final FileFormat format;
+    private final ExtentCache cache;
+    private final LowerFileOpener opener;
+    private final PlaintextSizes sizes;
+    private final LowerAttributes attributes;
+    private final OpenFileTable table = new OpenFileTable();
+    private final boolean readOnly;
+    /** Lower names already reported as undecryptable, so a listing logs each once. */
+    private final Set<String> reportedNames = ConcurrentHashMap.newKeySet();
+
+    private EcryptfsFileSystem(Path lowerRoot, MountOptions o, NameCipher names, FileFormat format) {
+        this.names = names;
+        this.paths = new LowerPaths(lowerRoot, names);
+        this.format = format;
+        this.cache = new ExtentCache(o.cacheBytes(), 4096);
+        this.opener = new LowerFileOpener(format, cache, o.passthrough(), o.readOnly());
+        this.sizes = new PlaintextSizes(format);
+        this.attributes = new LowerAttributes();
+        this.readOnly = o.readOnly();
+    }
+
+    /** Mounts {@code lowerRoot} (an existing directory) with these options. */
+    public static EcryptfsFileSystem open(Path lowerRoot, MountOptions o) throws FsException {
+        if (!Files.isDirectory(lowerRoot)) {
+            throw new FsException(Errno.ENOTDIR, lowerRoot + ": the lower directory does not exist or is not a directory");
+        }
+        NameCipher names = o.encryptNames()
+                ? new EcryptfsNameCipher(o.keys().nameKey(), o.keyBytes())
+                : new PlainNames();
+        FileFormat format = new EcryptfsFormat(o.keys(), o.keyBytes(), o.encryptNames(), o.headerInXattr(), new SecureRandom());
+        return new EcryptfsFileSystem(lowerRoot, o, names, format);
+    }
+
+    // ---- attributes and directories ----
+
+    @Override
+    public FileAttributes getattr(String path) throws FsException {
+        Path lower = paths.lower(path);
+        try {
+            LowerAttributes.Raw raw = attributes.read(lower);
+            return plaintextView(lower, raw, path);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    private FileAttributes plaintextView(Path lower, LowerAttributes.Raw raw, String path) throws IOException {
+        long size = raw.size();
+        if (raw.type() == FileType.REGULAR) {
+            OpenFile open = table.find(raw.inode());
+            size = open != null ? open.content.size() : sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime());
+        } else if (raw.type() == FileType.SYMLINK) {
+            size = readlink(path).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
+        return raw.toAttributes(size);
+    }
+
+    @Override
+    public FileAttributes fgetattr(long handle) throws FsException {
+        OpenFile f = table.handle(handle).file();
+        try {
+            LowerAttributes.Raw raw = attributes.read(f.lowerPath);
+            if (raw.inode().equals(f.inode)) {
+                return raw.toAttributes(f.content.size());
+            }
+        } catch (IOException e) {
+            // unlinked while open: fall through
+        }
+        Instant now = Instant.now();
+        return new FileAttributes(FileType.REGULAR, f.content.size(), 0600, -1, -1, 0, 0, now, now, now);
+    }
+
+    @Override
+    public List<String> readdir(String path) throws FsException {
+        Path lower = paths.lower(path);
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(lower)) {
+            for (Path child : ds) {
+                String lowerName = child.getFileName().toString();
+                try {
+                    out.add(names.decrypt(lowerName));
+                } catch (InvalidNameException e) {
+                    if (reportedNames.size() < 10_000 && reportedNames.add(child.toString())) {
+                        log.warn("{}: skipping lower entry {} whose name does not decrypt: {}", path, lowerName, e.getMessage());
+                    }
+                }
+            }
+        } catch (NotDirectoryException e) {
+            throw new FsException(Errno.ENOTDIR, path + ": not a directory");
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+        return out;
+    }
+
+    @Override
+    public void mkdir(String path, int mode) throws FsException {
+        writable(path);
+        Path lower = paths.lower(path);
+        try {
+            Files.createDirectory(lower);
+            attributes.setMode(lower, mode);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void rmdir(String path) throws FsException {
+        writable(path);
+        Path lower = paths.lower(path);
+        try {
+            if (!Files.isDirectory(lower, NOFOLLOW)) {
+                throw new FsException(Files.exists(lower, NOFOLLOW) ? Errno.ENOTDIR : Errno.ENOENT, path + ": not a directory");
+            }
+            Files.delete(lower);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    // ---- files ----
+
+    @Override
+    public long create(String path, int mode) throws FsException {
+        writable(path);
+        Path lower = paths.lower(path);
+        try {
+            FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileContent content;
+            try {
+                attributes.setMode(lower, mode);
+                content = opener.initialise(ch, lower, path);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                Files.deleteIfExists(lower);
+                throw e;
+            }
+            Object inode = attributes.read(lower).inode();
+            return table.open(inode, OpenMode.READ_WRITE, () -> new OpenFile(inode, content, lower, path));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public long open(String path, OpenMode mode) throws FsException {
+        if (mode.canWrite()) {
+            writable(path);
+        }
+        Path lower = paths.lower(path);
+        try {
+            LowerAttributes.Raw raw = attributes.read(lower);
+            if (raw.type() == FileType.DIRECTORY) {
+                throw new FsException(Errno.EISDIR, path + ": is a directory");
+            }
+            if (raw.type() != FileType.REGULAR) {
+                throw new FsException(Errno.EINVAL, path + ": not a regular file");
+            }
+            return table.open(raw.inode(), mode, () -> new OpenFile(raw.inode(), opener.open(lower, path), lower, path));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public int read(long handle, ByteBuffer dst, long offset) throws FsException {
+        Handle h = table.handle(handle);
+        if (!h.mode().canRead()) {
+            throw new FsException(Errno.EBADF, h.file().plainPath + ": not open for reading");
+        }
+        try {
+            return h.file().content.read(dst, offset);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, h.file().plainPath);
+        }
+    }
+
+    @Override
+    public int write(long handle, ByteBuffer src, long offset) throws FsException {
+        Handle h = table.handle(handle);
+        if (!h.mode().canWrite()) {
+            throw new FsException(Errno.EBADF, h.file().plainPath + ": not open for writing");
+        }
+        try {
+            return h.file().content.write(src, offset);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, h.file().plainPath);
+        }
+    }
+
+    @Override
+    public void truncate(String path, long size) throws FsException {
+        writable(path);
+        long h = open(path, OpenMode.WRITE);
+        try {
+            ftruncate(h, size);
+        } finally {
+            release(h);
+        }
+    }
+
+    @Override
+    public void ftruncate(long handle, long size) throws FsException {
+        Handle h = table.handle(handle);
+        if (size < 0) {
+            throw new FsException(Errno.EINVAL, h.file().plainPath + ": negative size");
+        }
+        try {
+            h.file().content.truncate(size);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, h.file().plainPath);
+        }
+    }
+
+    @Override
+    public void flush(long handle) throws FsException {
+        Handle h = table.handle(handle);
+        try {
+            h.file().content.flush();
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, h.file().plainPath);
+        }
+    }
+
+    @Override
+    public void fsync(long handle, boolean dataOnly) throws FsException {
+        Handle h = table.handle(handle);
+        try {
+            h.file().content.fsync(!dataOnly);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, h.file().plainPath);
+        }
+    }
+
+    @Override
+    public void release(long handle) throws FsException {
+        OpenFile last = table.release(handle);
+        if (last != null) {
+            try {
+                last.content.close();
+            } catch (IOException e) {
+                throw IoErrors.toFs(e, last.plainPath);
+            } finally {
+                sizes.invalidate(last.lowerPath);
+            }
+        }
+    }
+
+    @Override
+    public void unlink(String path) throws FsException {
+        writable(path);
+        Path lower = paths.lower(path);
+        try {
+            if (Files.isDirectory(lower, NOFOLLOW)) {
+                throw new FsException(Errno.EISDIR, path + ": is a directory");
+            }
+            Files.delete(lower);
+            sizes.invalidate(lower);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void rename(String from, String to) throws FsException {
+        writable(from);
+        Path src = paths.lower(from);
+        Path dst = paths.lower(to);
+        try {
+            LowerAttributes.Raw moving = attributes.read(src);
+            Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            OpenFile open = table.find(moving.inode());
+            if (open != null) {
+                open.lowerPath = dst;
+                open.content.moved(dst);
+            }
+            sizes.invalidateAll();
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, from + " -> " + to);
+        }
+    }
+
+    // ---- links ----
+
+    @Override
+    public void symlink(String target, String linkPath) throws FsException {
+        writable(linkPath);
+        Path lower = paths.lower(linkPath);
+        try {
+            String lowerTarget = names.encryptSymlinkTarget(target);
+            Files.createSymbolicLink(lower, lower.getFileSystem().getPath(lowerTarget));
+        } catch (NameTooLongException e) {
+            throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target too long: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new FsException(Errno.EINVAL, linkPath + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, linkPath);
+        }
+    }
+
+    @Override
+    public String readlink(String path) throws FsException {
+        Path lower = paths.lower(path);
+        try {
+            String lowerTarget = Files.readSymbolicLink(lower).toString();
+            return names.decryptSymlinkTarget(lowerTarget);
+        } catch (InvalidNameException e) {
+            throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void link(String existing, String newPath) throws FsException {
+        writable(newPath);
+        try {
+            Files.createLink(paths.lower(newPath), paths.lower(existing));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, existing + " -> " + newPath);
+        }
+    }
+
+    // ---- metadata ----
+
+    @Override
+    public void chmod(String path, int mode) throws FsException {
+        writable(path);
+        try {
+            attributes.setMode(paths.lower(path), mode);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void chown(String path, int uid, int gid) throws FsException {
+        writable(path);
+        try {
+            attributes.setOwner(paths.lower(path), uid, gid);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void utimens(String path, Instant atime, Instant mtime) throws FsException {
+        writable(path);
+        try {
+            BasicFileAttributeView v = Files.getFileAttributeView(paths.lower(path), BasicFileAttributeView.class, NOFOLLOW);
+            v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public FsStats statfs() throws FsException {
+        try {
+            FileStore store = Files.getFileStore(paths.root());
+            long bs = blockSize(store);
+            return new FsStats(bs, store.getTotalSpace() / bs, store.getUnallocatedSpace() / bs,
+                    store.getUsableSpace() / bs, 0, 0, names.maxPlainNameLength());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, "/");
+        }
+    }
+
+    private static long blockSize(FileStore store) {
+        try {
+            return store.getBlockSize();
+        } catch (IOException | UnsupportedOperationException e) {
+            return 4096;
+        }
+    }
+
+    // ---- extended attributes ----
+
+    @Override
+    public byte[] getxattr(String path, String name) throws FsException {
+        return UserXattrs.get(paths.lower(path), path, name, format.headerXattrName());
+    }
+
+    @Override
+    public void setxattr(String path, String name, byte[] value) throws FsException {
+        writable(path);
+        UserXattrs.set(paths.lower(path), path, name, value, format.headerXattrName());
+    }
+
+    @Override
+    public List<String> listxattr(String path) throws FsException {
+        return UserXattrs.list(paths.lower(path), path, format.headerXattrName());
+    }
+
+    @Override
+    public void removexattr(String path, String name) throws FsException {
+        writable(path);
+        UserXattrs.remove(paths.lower(path), path, name, format.headerXattrName());
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public void close() throws FsException {
+        FsException first = null;
+        for (OpenFile f : table.drain()) {
+            try {
+                f.content.close();
+            } catch (IOException e) {
+                log.error("{}: could not write back on unmount: {}", f.plainPath, e.getMessage());
+                if (first == null) {
+                    first = IoErrors.toFs(e, f.plainPath);
+                }
+            }
+        }
+        if (names instanceof EcryptfsNameCipher c) {
+            c.destroy();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** The size a lower file would have for this plaintext size: header plus whole extents. */
+    public static long lowerSizeFor(long plaintextSize) {
+        return 8192 + (plaintextSize + 4095) / 4096 * 4096;
+    }
+
+    private void writable(String path) throws FsException {
+        if (readOnly) {
+            throw new FsException(Errno.EROFS, path + ": read-only mount");
+        }
+    }
+}

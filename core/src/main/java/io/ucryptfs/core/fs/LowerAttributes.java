@@ -1,0 +1,144 @@
+package io.ucryptfs.core.fs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads and sets the POSIX attributes of lower files: through the JDK's "unix" attribute view where
+ * the lower filesystem has it (the real one), else through the "posix" view (jimfs in tests).
+ */
+final class LowerAttributes {
+    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final int S_IFMT = 0170000;
+
+    /** A lower entry's attributes; {@code inode} identifies the file (hard links share it). */
+    record Raw(FileType type, long size, int mode, int uid, int gid, int nlink, Object inode, long ino,
+               FileTime atime, FileTime mtime, FileTime ctime) {
+
+        FileAttributes toAttributes(long plainSize) {
+            return new FileAttributes(type, plainSize, mode, uid, gid, nlink, ino,
+                    atime.toInstant(), mtime.toInstant(), ctime.toInstant());
+        }
+    }
+
+    Raw read(Path p) throws IOException {
+        BasicFileAttributes b = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+        FileType type = b.isRegularFile() ? FileType.REGULAR
+                : b.isDirectory() ? FileType.DIRECTORY
+                : b.isSymbolicLink() ? FileType.SYMLINK
+                : FileType.OTHER;
+        Object key = b.fileKey() != null ? b.fileKey() : p.toAbsolutePath().normalize();
+        Map<String, Object> unix = unixAttributes(p);
+        if (unix != null) {
+            return new Raw(type, b.size(), ((Integer) unix.get("mode")) & ~S_IFMT & 07777,
+                    (Integer) unix.get("uid"), (Integer) unix.get("gid"), (Integer) unix.get("nlink"),
+                    key, ((Number) unix.get("ino")).longValue(),
+                    b.lastAccessTime(), b.lastModifiedTime(), (FileTime) unix.get("ctime"));
+        }
+        int mode = 0;
+        int uid = 0;
+        int gid = 0;
+        try {
+            PosixFileAttributes px = Files.readAttributes(p, PosixFileAttributes.class, NOFOLLOW);
+            mode = modeOf(px.permissions());
+            uid = numeric(px.owner().getName());
+            gid = numeric(px.group().getName());
+        } catch (UnsupportedOperationException e) {
+            mode = type == FileType.DIRECTORY ? 0755 : 0644;
+        }
+        int nlink = 1;
+        try {
+            Object n = Files.getAttribute(p, "unix:nlink", NOFOLLOW);
+            nlink = ((Number) n).intValue();
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // no unix view
+        }
+        return new Raw(type, b.size(), mode, uid, gid, nlink, key, key.hashCode() & 0xffffffffL,
+                b.lastAccessTime(), b.lastModifiedTime(), b.lastModifiedTime());
+    }
+
+    private static Map<String, Object> unixAttributes(Path p) throws IOException {
+        try {
+            Map<String, Object> m = Files.readAttributes(p, "unix:mode,uid,gid,nlink,ino,ctime", NOFOLLOW);
+            return m.get("mode") instanceof Integer && m.get("ino") != null && m.get("ctime") != null ? m : null;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    void setMode(Path p, int mode) throws IOException {
+        int bits = mode & 07777;
+        try {
+            Files.setAttribute(p, "unix:mode", bits);
+            return;
+        } catch (UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            // fall back to the posix view (no set-id or sticky bits there)
+        }
+        Files.setPosixFilePermissions(p, permissionsOf(bits));
+    }
+
+    void setOwner(Path p, int uid, int gid) throws IOException {
+        try {
+            if (uid >= 0) {
+                Files.setAttribute(p, "unix:uid", uid, NOFOLLOW);
+            }
+            if (gid >= 0) {
+                Files.setAttribute(p, "unix:gid", gid, NOFOLLOW);
+            }
+            return;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // fall back to names in the posix view
+        }
+        UserPrincipalLookupService users = p.getFileSystem().getUserPrincipalLookupService();
+        if (uid >= 0) {
+            Files.setAttribute(p, "posix:owner", users.lookupPrincipalByName(Integer.toString(uid)), NOFOLLOW);
+        }
+        if (gid >= 0) {
+            Files.setAttribute(p, "posix:group", users.lookupPrincipalByGroupName(Integer.toString(gid)), NOFOLLOW);
+        }
+    }
+
+    private static int numeric(String name) {
+        try {
+            return Integer.parseInt(name);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static final PosixFilePermission[] ORDER = {
+        PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+        PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+        PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ,
+    };
+
+    static int modeOf(Set<PosixFilePermission> perms) {
+        int m = 0;
+        for (int i = 0; i < ORDER.length; i++) {
+            if (perms.contains(ORDER[i])) {
+                m |= 1 << i;
+            }
+        }
+        return m;
+    }
+
+    static Set<PosixFilePermission> permissionsOf(int mode) {
+        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+        for (int i = 0; i < ORDER.length; i++) {
+            if ((mode & (1 << i)) != 0) {
+                s.add(ORDER[i]);
+            }
+        }
+        return s;
+    }
+}

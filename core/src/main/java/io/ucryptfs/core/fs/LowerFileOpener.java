@@ -1,0 +1,154 @@
+package io.ucryptfs.core.fs;
+
+import io.ucryptfs.core.file.EncryptedFile;
+import io.ucryptfs.core.file.ExtentCache;
+import io.ucryptfs.core.file.FileContent;
+import io.ucryptfs.core.file.PassthroughFile;
+import io.ucryptfs.core.file.TruncatedFileException;
+import io.ucryptfs.core.file.Xattrs;
+import io.ucryptfs.core.format.FileFormat;
+import io.ucryptfs.core.format.FormatException;
+import io.ucryptfs.core.format.NoKeyException;
+import io.ucryptfs.core.format.UnlockedHeader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import javax.security.auth.DestroyFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a lower file as plaintext content: finds its header (front of the file, else the header
+ * xattr), unlocks it, and checks the file is complete; or writes a header into a new file.
+ * Mirrors the kernel's {@code ecryptfs_read_metadata} and {@code ecryptfs_new_file_context}.
+ */
+final class LowerFileOpener {
+    private static final Logger log = LoggerFactory.getLogger(LowerFileOpener.class);
+
+    private final FileFormat format;
+    private final ExtentCache cache;
+    private final boolean passthrough;
+    private final boolean readOnly;
+
+    LowerFileOpener(FileFormat format, ExtentCache cache, boolean passthrough, boolean readOnly) {
+        this.format = format;
+        this.cache = cache;
+        this.passthrough = passthrough;
+        this.readOnly = readOnly;
+    }
+
+    FileContent open(Path lower, String plainPath) throws FsException {
+        FileChannel ch = channel(lower, plainPath);
+        try {
+            byte[] front = new byte[format.headerReadSize()];
+            int n = readFront(ch, front);
+            if (n == 0 && ch.size() == 0 && !readOnly) {
+                // left by a crash between create and header write: the kernel writes a fresh header
+                return initialise(ch, lower, plainPath);
+            }
+            UnlockedHeader header;
+            if (format.recognizes(front, n)) {
+                header = format.open(front, n, false);
+            } else {
+                Optional<byte[]> x = Xattrs.get(lower, format.headerXattrName());
+                if (x.isPresent() && format.recognizes(x.get(), x.get().length)) {
+                    header = format.open(x.get(), x.get().length, true);
+                } else if (passthrough) {
+                    return new PassthroughFile(ch);
+                } else if (n == 0 && ch.size() == 0) {
+                    ch.close();
+                    throw new FsException(Errno.EIO, plainPath + ": empty lower file with no header (read-only mount)");
+                } else {
+                    throw new FormatException("bad marker: not an eCryptfs file (mount with passthrough to read such files as they are)");
+                }
+            }
+            EncryptedFile f = new EncryptedFile(ch, header, cache, lower, plainPath);
+            f.checkComplete();
+            return f;
+        } catch (NoKeyException e) {
+            close(ch);
+            log.warn("{}", e.inFile(plainPath).getMessage());
+            throw new FsException(Errno.EACCES, plainPath + ": " + e.getMessage(), e);
+        } catch (FormatException e) {
+            close(ch);
+            log.warn("{}", e.inFile(plainPath).getMessage());
+            throw new FsException(Errno.EIO, plainPath + ": " + e.getMessage(), e);
+        } catch (TruncatedFileException e) {
+            close(ch);
+            log.warn("{}", e.getMessage());
+            throw new FsException(Errno.EIO, e.getMessage(), e);
+        } catch (FsException e) {
+            close(ch);
+            throw e;
+        } catch (IOException e) {
+            close(ch);
+            throw IoErrors.toFs(e, plainPath);
+        }
+    }
+
+    /** Writes a fresh header into an empty, just created lower file and opens it. */
+    FileContent initialise(FileChannel ch, Path lower, String plainPath) throws IOException {
+        UnlockedHeader header = format.create();
+        try {
+            byte[] bytes = header.encode(0);
+            if (header.inXattr()) {
+                Xattrs.set(lower, format.headerXattrName(), bytes);
+            } else {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                long pos = 0;
+                while (b.hasRemaining()) {
+                    pos += ch.write(b, pos);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                header.destroy();
+            } catch (DestroyFailedException ignored) {
+                // the key is dropped with the object
+            }
+            throw e;
+        }
+        return new EncryptedFile(ch, header, cache, lower, plainPath);
+    }
+
+    FileChannel channel(Path lower, String plainPath) throws FsException {
+        try {
+            if (readOnly) {
+                return FileChannel.open(lower, StandardOpenOption.READ);
+            }
+            try {
+                return FileChannel.open(lower, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (AccessDeniedException e) {
+                // a read-only lower file still reads; writes then fail with EBADF/EACCES at the handle
+                return FileChannel.open(lower, StandardOpenOption.READ);
+            }
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, plainPath);
+        }
+    }
+
+    private static int readFront(FileChannel ch, byte[] front) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(front);
+        long pos = 0;
+        while (b.hasRemaining()) {
+            int r = ch.read(b, pos);
+            if (r < 0) {
+                break;
+            }
+            pos += r;
+        }
+        return b.position();
+    }
+
+    private static void close(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.ucryptfs.core.fs;
+
+import io.ucryptfs.core.names.NameCipher;
+import io.ucryptfs.core.names.NameTooLongException;
+import java.nio.file.Path;
+
+/**
+ * Maps plaintext paths ("/a/b") to lower paths, one encrypted component at a time, as the kernel's
+ * lookup does (it finds a lower file by encrypting the plaintext name again).
+ */
+final class LowerPaths {
+    private final Path root;
+    private final NameCipher names;
+
+    LowerPaths(Path root, NameCipher names) {
+        this.root = root;
+        this.names = names;
+    }
+
+    Path root() {
+        return root;
+    }
+
+    NameCipher names() {
+        return names;
+    }
+
+    Path lower(String plainPath) throws FsException {
+        Path p = root;
+        int i = 0;
+        int n = plainPath.length();
+        while (i < n) {
+            int slash = plainPath.indexOf('/', i);
+            int end = slash < 0 ? n : slash;
+            if (end > i) {
+                String component = plainPath.substring(i, end);
+                if (component.equals(".") || component.equals("..")) {
+                    throw new FsException(Errno.EINVAL, plainPath + ": '.' and '..' are resolved by the caller");
+                }
+                try {
+                    p = p.resolve(names.encrypt(component));
+                } catch (NameTooLongException e) {
+                    throw new FsException(Errno.ENAMETOOLONG, plainPath + ": " + e.getMessage());
+                } catch (IllegalArgumentException e) {
+                    throw new FsException(Errno.EINVAL, plainPath + ": " + e.getMessage());
+                }
+            }
+            i = end + 1;
+        }
+        return p;
+    }
+
+    /** The last component of a plaintext path ("" for the root). */
+    static String baseName(String plainPath) {
+        int end = plainPath.length();
+        while (end > 0 && plainPath.charAt(end - 1) == '/') {
+            end--;
+        }
+        int slash = plainPath.lastIndexOf('/', end - 1);
+        return plainPath.substring(slash + 1, end);
+    }
+}

@@ -1,0 +1,73 @@
+package io.ucryptfs.core.fs;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.ucryptfs.core.file.Xattrs;
+import io.ucryptfs.core.format.FileFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.Optional;
+
+/**
+ * Plaintext sizes of closed lower files, read from the 16 bytes of size and marker at the front (or
+ * from the header xattr) and cached until the lower file changes (inode, size or mtime differ).
+ * As the kernel's {@code ecryptfs_read_and_validate_header_region}: a file with no valid header shows
+ * its lower size.
+ */
+final class PlaintextSizes {
+    private static final int SIZE_AND_MARKER = 16;
+
+    private record Entry(Object inode, long lowerSize, FileTime mtime, long plainSize) {}
+
+    private final FileFormat format;
+    private final Cache<Path, Entry> cache = Caffeine.newBuilder().maximumSize(100_000).build();
+
+    PlaintextSizes(FileFormat format) {
+        this.format = format;
+    }
+
+    long sizeOf(Path lower, Object inode, long lowerSize, FileTime mtime) throws IOException {
+        Entry e = cache.getIfPresent(lower);
+        if (e != null && e.inode().equals(inode) && e.lowerSize() == lowerSize && e.mtime().equals(mtime)) {
+            return e.plainSize();
+        }
+        long plain = read(lower, lowerSize);
+        cache.put(lower, new Entry(inode, lowerSize, mtime, plain));
+        return plain;
+    }
+
+    private long read(Path lower, long lowerSize) throws IOException {
+        if (lowerSize == 0) {
+            return 0;
+        }
+        byte[] front = new byte[SIZE_AND_MARKER];
+        int n = 0;
+        try (FileChannel ch = FileChannel.open(lower, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.wrap(front);
+            while (b.hasRemaining() && ch.read(b, b.position()) >= 0) {
+                n = b.position();
+            }
+            n = b.position();
+        }
+        if (format.recognizes(front, n)) {
+            return ByteBuffer.wrap(front).getLong(0);
+        }
+        Optional<byte[]> x = Xattrs.get(lower, format.headerXattrName());
+        if (x.isPresent() && format.recognizes(x.get(), x.get().length)) {
+            return ByteBuffer.wrap(x.get()).getLong(0);
+        }
+        return lowerSize;
+    }
+
+    void invalidate(Path lower) {
+        cache.invalidate(lower);
+    }
+
+    void invalidateAll() {
+        cache.invalidateAll();
+    }
+}

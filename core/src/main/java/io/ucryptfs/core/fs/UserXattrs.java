@@ -1,0 +1,69 @@
+package io.ucryptfs.core.fs;
+
+import io.ucryptfs.core.file.Xattrs;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * User extended attributes of the plaintext view: "user." names pass through to the lower file as they
+ * are (unencrypted, as in the kernel); the header xattr is hidden and protected; other namespaces are
+ * not supported.
+ */
+final class UserXattrs {
+    private UserXattrs() {}
+
+    private static void check(String path, String name, String hidden) throws FsException {
+        if (!name.startsWith(Xattrs.USER_PREFIX) || name.length() == Xattrs.USER_PREFIX.length()) {
+            throw new FsException(Errno.EOPNOTSUPP, path + ": only user.* extended attributes are supported, not " + name);
+        }
+        if (name.equals(hidden)) {
+            throw new FsException(Errno.EPERM, path + ": " + name + " holds the file's header and is not writable here");
+        }
+    }
+
+    static byte[] get(Path lower, String path, String name, String hidden) throws FsException {
+        if (name.equals(hidden)) {
+            throw new FsException(Errno.ENODATA, path + ": no attribute " + name);
+        }
+        check(path, name, hidden);
+        try {
+            return Xattrs.get(lower, name).orElseThrow(() -> new FsException(Errno.ENODATA, path + ": no attribute " + name));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    static void set(Path lower, String path, String name, byte[] value, String hidden) throws FsException {
+        check(path, name, hidden);
+        try {
+            Xattrs.set(lower, name, value);
+        } catch (UnsupportedOperationException e) {
+            throw new FsException(Errno.EOPNOTSUPP, path + ": the lower filesystem has no user extended attributes");
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    static List<String> list(Path lower, String path, String hidden) throws FsException {
+        try {
+            return Xattrs.list(lower).stream().filter(n -> !n.equals(hidden)).toList();
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    static void remove(Path lower, String path, String name, String hidden) throws FsException {
+        check(path, name, hidden);
+        try {
+            if (Xattrs.get(lower, name).isEmpty()) {
+                throw new FsException(Errno.ENODATA, path + ": no attribute " + name);
+            }
+            Xattrs.remove(lower, name);
+        } catch (UnsupportedOperationException e) {
+            throw new FsException(Errno.EOPNOTSUPP, path + ": the lower filesystem has no user extended attributes");
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+}
