@@ -282,8 +282,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public void release(long handle) throws FsException {
-        OpenFile last = table.release(handle);
-        if (last != null) {
+        table.release(handle, last -> {
             try {
                 last.content.close();
             } catch (IOException e) {
@@ -291,7 +290,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             } finally {
                 sizes.invalidate(last.lowerPath);
             }
-        }
+        });
     }
 
     @Override

@@ -44,14 +44,32 @@ final class OpenFileTable {
         OpenFile open() throws FsException;
     }
 
-    /** A new handle on the inode's open file, opening it with {@code opener} when it is not open yet. */
-    synchronized long open(Object inode, OpenMode mode, Opener opener) throws FsException {
-        OpenFile f = byInode.get(inode);
-        if (f == null) {
-            f = opener.open();
-            byInode.put(inode, f);
+    interface Closer {
+        void close(OpenFile last) throws FsException;
+    }
+
+    /**
+     * A new handle on the inode's open file, opening it with {@code opener} when it is not open yet.
+     * Opening runs under the inode's entry only (not a table-wide lock), so opens of other files go on.
+     */
+    long open(Object inode, OpenMode mode, Opener opener) throws FsException {
+        OpenFile f;
+        try {
+            f = byInode.compute(inode, (k, existing) -> {
+                OpenFile of = existing;
+                if (of == null) {
+                    try {
+                        of = opener.open();
+                    } catch (FsException e) {
+                        throw new Failure(e);
+                    }
+                }
+                of.handles++;
+                return of;
+            });
+        } catch (Failure e) {
+            throw e.fs;
         }
-        f.handles++;
         long h = nextHandle.getAndIncrement();
         handles.put(h, new Handle(f, mode));
         return h;
@@ -65,22 +83,61 @@ final class OpenFileTable {
         return handle;
     }
 
-    /** Drops a handle; returns its file when that was the last handle (the caller closes it), else null. */
-    synchronized OpenFile release(long h) throws FsException {
+    /**
+     * Drops a handle; on the last handle of a file, {@code closer} runs while the inode's entry is still
+     * held, so a concurrent open of the same file waits until its data and size are written back.
+     */
+    void release(long h, Closer closer) throws FsException {
         Handle handle = handles.remove(h);
         if (handle == null) {
             throw new FsException(Errno.EBADF, "no open file with handle " + h);
         }
         OpenFile f = handle.file();
-        if (--f.handles == 0) {
-            byInode.remove(f.inode, f);
-            return f;
+        try {
+            byInode.compute(f.inode, (k, current) -> {
+                if (current != f) {
+                    // not the table's entry (already drained): just count down
+                    if (--f.handles == 0) {
+                        closeQuietly(closer, f);
+                    }
+                    return current;
+                }
+                if (--f.handles > 0) {
+                    return f;
+                }
+                try {
+                    closer.close(f);
+                } catch (FsException e) {
+                    throw new Failure(e);
+                }
+                return null;
+            });
+        } catch (Failure e) {
+            throw e.fs;
         }
-        return null;
+    }
+
+    private static void closeQuietly(Closer closer, OpenFile f) {
+        try {
+            closer.close(f);
+        } catch (FsException e) {
+            throw new Failure(e);
+        }
+    }
+
+    /** Carries a checked FsException out of a map compute function. */
+    private static final class Failure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient FsException fs;
+
+        Failure(FsException fs) {
+            super(fs.getMessage(), null, false, false);
+            this.fs = fs;
+        }
     }
 
     /** Every open file, for unmount. */
-    synchronized java.util.List<OpenFile> drain() {
+    java.util.List<OpenFile> drain() {
         java.util.List<OpenFile> all = new java.util.ArrayList<>(byInode.values());
         byInode.clear();
         handles.clear();
