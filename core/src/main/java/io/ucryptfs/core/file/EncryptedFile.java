@@ -38,6 +38,8 @@ public final class EncryptedFile implements FileContent {
     private final int extentSize;
     private final long dataOffset;
     private final String name;
+    private final boolean writable;
+    /** Where the lower file is now; null once it was replaced by a rename (its xattr is gone with it). */
     private volatile Path lowerPath;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -57,7 +59,8 @@ public final class EncryptedFile implements FileContent {
      * @param name the plaintext name, for messages
      * @param lowerPath the lower file (for a header kept in an xattr)
      */
-    public EncryptedFile(FileChannel channel, UnlockedHeader header, ExtentCache cache, Path lowerPath, String name) {
+    public EncryptedFile(FileChannel channel, UnlockedHeader header, ExtentCache cache, Path lowerPath, String name,
+            boolean writable) {
         this.channel = channel;
         this.header = header;
         this.cryptor = header.content();
@@ -69,7 +72,19 @@ public final class EncryptedFile implements FileContent {
         this.dataOffset = header.dataOffset();
         this.lowerPath = lowerPath;
         this.name = name;
+        this.writable = writable;
         this.size = header.plaintextSize();
+    }
+
+    @Override
+    public boolean writable() {
+        return writable;
+    }
+
+    private void ensureWritable() throws IOException {
+        if (!writable) {
+            throw new java.nio.file.AccessDeniedException(name, null, "the lower file is read-only");
+        }
     }
 
     /** Checks that the lower file holds every extent its header promises; a clear error if not. */
@@ -128,6 +143,7 @@ public final class EncryptedFile implements FileContent {
         lock.writeLock().lock();
         try {
             ensureOpen();
+            ensureWritable();
             int total = src.remaining();
             if (total == 0) {
                 return 0;
@@ -203,6 +219,7 @@ public final class EncryptedFile implements FileContent {
         lock.writeLock().lock();
         try {
             ensureOpen();
+            ensureWritable();
             if (newSize > size) {
                 growTo(newSize);
                 writeSize();
@@ -253,6 +270,7 @@ public final class EncryptedFile implements FileContent {
         for (Extent e : unwritten.values()) {
             writeBack(e);
             unwritten.remove(e.index);
+            cache.recycle(e.data);
         }
         for (Extent e : active.values()) {
             writeBack(e);
@@ -304,6 +322,11 @@ public final class EncryptedFile implements FileContent {
                     cache.recycle(e.data);
                 }
                 active.clear();
+                // if the flush failed, what it could not write is lost with the error it threw
+                for (Extent e : unwritten.values()) {
+                    cache.recycle(e.data);
+                }
+                unwritten.clear();
                 try {
                     header.destroy();
                 } catch (javax.security.auth.DestroyFailedException e) {
@@ -324,6 +347,10 @@ public final class EncryptedFile implements FileContent {
     private void writeSize() throws IOException {
         if (header.inXattr()) {
             Path p = lowerPath;
+            if (p == null) {
+                sizeDirty = false; // replaced by a rename: its header went with it
+                return;
+            }
             byte[] current = Xattrs.get(p, io.ucryptfs.core.format.ecryptfs.EcryptfsFormat.HEADER_XATTR)
                     .orElseThrow(() -> new IOException(name + ": header xattr disappeared"));
             byte[] field = header.encodeSize(size);
@@ -427,18 +454,21 @@ public final class EncryptedFile implements FileContent {
      * may be recycled: false when its write-back failed and it is kept for the next flush.
      */
     boolean writeBackEvicted(Extent e) {
-        resident.remove(e.index);
-        if (closed || e.index * extentSize >= size) {
-            return true;
-        }
         try {
+            if (closed || e.index * extentSize >= size) {
+                return true;
+            }
             writeBack(e);
             return true;
-        } catch (IOException ex) {
+        } catch (IOException | RuntimeException ex) {
             log.warn("{}: write-back of extent {} failed, kept for the next flush: {}", name, e.index, ex.getMessage());
-            deferredError = ex;
+            deferredError = ex instanceof IOException io ? io : new IOException(ex.toString(), ex);
             unwritten.put(e.index, e);
             return false;
+        } finally {
+            // only now: a truncate that saw this index in resident waits in discard() for this write,
+            // so the write cannot land after its channel.truncate
+            resident.remove(e.index);
         }
     }
 

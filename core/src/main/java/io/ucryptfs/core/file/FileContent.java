@@ -12,6 +12,9 @@ public interface FileContent {
 
     long size();
 
+    /** Whether the lower file is open for writing (a read-only lower file is not). */
+    boolean writable();
+
     /** Reads into {@code dst} from {@code offset}; returns the bytes read, 0 at or past the end. */
     int read(ByteBuffer dst, long offset) throws IOException;
 
@@ -29,6 +32,6 @@ public interface FileContent {
     /** Flushes and closes: after the last handle is released. Wipes key material. */
     void close() throws IOException;
 
-    /** The lower file moved (rename): where its header xattr now is. */
+    /** The lower file moved (rename): where its header xattr now is; null when a rename replaced it. */
     void moved(java.nio.file.Path newLowerPath);
 }

@@ -11,9 +11,16 @@ import java.nio.file.Path;
  */
 public final class PassthroughFile implements FileContent {
     private final FileChannel channel;
+    private final boolean writable;
 
-    public PassthroughFile(FileChannel channel) {
+    public PassthroughFile(FileChannel channel, boolean writable) {
         this.channel = channel;
+        this.writable = writable;
+    }
+
+    @Override
+    public boolean writable() {
+        return writable;
     }
 
     @Override

@@ -106,8 +106,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public FileAttributes fgetattr(long handle) throws FsException {
         OpenFile f = table.handle(handle).file();
         try {
-            LowerAttributes.Raw raw = attributes.read(f.lowerPath);
-            if (raw.inode().equals(f.inode)) {
+            LowerAttributes.Raw raw = f.lowerPath == null ? null : attributes.read(f.lowerPath);
+            if (raw != null && raw.inode().equals(f.inode)) {
                 return raw.toAttributes(f.content.size());
             }
         } catch (IOException e) {
@@ -204,7 +204,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             if (raw.type() != FileType.REGULAR) {
                 throw new FsException(Errno.EINVAL, path + ": not a regular file");
             }
-            return table.open(raw.inode(), mode, () -> new OpenFile(raw.inode(), opener.open(lower, path), lower, path));
+            long h = table.open(raw.inode(), mode, () -> new OpenFile(raw.inode(), opener.open(lower, path), lower, path));
+            if (mode.canWrite() && !table.handle(h).file().content.writable()) {
+                release(h);
+                throw new FsException(Errno.EACCES, path + ": the lower file is read-only");
+            }
+            return h;
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -250,6 +255,10 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void ftruncate(long handle, long size) throws FsException {
         Handle h = table.handle(handle);
+        writable(h.file().plainPath);
+        if (!h.mode().canWrite()) {
+            throw new FsException(Errno.EINVAL, h.file().plainPath + ": not open for writing");
+        }
         if (size < 0) {
             throw new FsException(Errno.EINVAL, h.file().plainPath + ": negative size");
         }
@@ -288,7 +297,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             } catch (IOException e) {
                 throw IoErrors.toFs(e, last.plainPath);
             } finally {
-                sizes.invalidate(last.lowerPath);
+                if (last.lowerPath != null) {
+                    sizes.invalidate(last.lowerPath);
+                }
             }
         });
     }
@@ -314,16 +325,36 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         Path src = paths.lower(from);
         Path dst = paths.lower(to);
         try {
-            LowerAttributes.Raw moving = attributes.read(src);
             Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            OpenFile open = table.find(moving.inode());
-            if (open != null) {
-                open.lowerPath = dst;
-                open.content.moved(dst);
-            }
+            movedOpenFiles(src, dst);
             sizes.invalidateAll();
         } catch (IOException e) {
             throw IoErrors.toFs(e, from + " -> " + to);
+        }
+    }
+
+    /**
+     * After a rename, tells open files where their lower file is now: the moved file itself, files
+     * inside a moved directory, and a file the rename replaced (whose path now names another file).
+     */
+    private void movedOpenFiles(Path src, Path dst) {
+        for (OpenFile f : table.all()) {
+            Path p = f.lowerPath;
+            if (p == null) {
+                continue;
+            }
+            Path now;
+            if (p.equals(src)) {
+                now = dst;
+            } else if (p.startsWith(src)) {
+                now = dst.resolve(src.relativize(p));
+            } else if (p.equals(dst) || p.startsWith(dst)) {
+                now = null; // replaced
+            } else {
+                continue;
+            }
+            f.lowerPath = now;
+            f.content.moved(now);
         }
     }
 

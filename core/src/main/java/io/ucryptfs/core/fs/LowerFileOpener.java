@@ -42,14 +42,12 @@ final class LowerFileOpener {
     }
 
     FileContent open(Path lower, String plainPath) throws FsException {
-        FileChannel ch = channel(lower, plainPath);
+        boolean[] rw = new boolean[1];
+        FileChannel ch = channel(lower, plainPath, rw);
+        boolean writable = rw[0];
         try {
             byte[] front = new byte[format.headerReadSize()];
             int n = readFront(ch, front);
-            if (n == 0 && ch.size() == 0 && !readOnly) {
-                // left by a crash between create and header write: the kernel writes a fresh header
-                return initialise(ch, lower, plainPath);
-            }
             UnlockedHeader header;
             if (format.recognizes(front, n)) {
                 header = format.open(front, n, false);
@@ -58,15 +56,19 @@ final class LowerFileOpener {
                 if (x.isPresent() && format.recognizes(x.get(), x.get().length)) {
                     header = format.open(x.get(), x.get().length, true);
                 } else if (passthrough) {
-                    return new PassthroughFile(ch);
+                    return new PassthroughFile(ch, writable);
                 } else if (n == 0 && ch.size() == 0) {
-                    ch.close();
-                    throw new FsException(Errno.EIO, plainPath + ": empty lower file with no header (read-only mount)");
+                    // left by a crash between create and header write: as the kernel
+                    // (read_or_initialize_metadata), give it a fresh header
+                    if (readOnly || !writable) {
+                        throw new FormatException("empty lower file without a header (the mount or the file is read-only)");
+                    }
+                    return initialise(ch, lower, plainPath);
                 } else {
                     throw new FormatException("bad marker: not an eCryptfs file (mount with passthrough to read such files as they are)");
                 }
             }
-            EncryptedFile f = new EncryptedFile(ch, header, cache, lower, plainPath);
+            EncryptedFile f = new EncryptedFile(ch, header, cache, lower, plainPath, writable);
             f.checkComplete();
             return f;
         } catch (NoKeyException e) {
@@ -112,18 +114,22 @@ final class LowerFileOpener {
             }
             throw e;
         }
-        return new EncryptedFile(ch, header, cache, lower, plainPath);
+        return new EncryptedFile(ch, header, cache, lower, plainPath, true);
     }
 
-    FileChannel channel(Path lower, String plainPath) throws FsException {
+    /** Opens the lower file read-write where it can, else read-only; {@code writable[0]} says which. */
+    private FileChannel channel(Path lower, String plainPath, boolean[] writable) throws FsException {
         try {
             if (readOnly) {
                 return FileChannel.open(lower, StandardOpenOption.READ);
             }
             try {
-                return FileChannel.open(lower, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileChannel ch = FileChannel.open(lower, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                writable[0] = true;
+                return ch;
             } catch (AccessDeniedException e) {
-                // a read-only lower file still reads; writes then fail with EBADF/EACCES at the handle
+                // a read-only lower file still reads (as the kernel's ecryptfs_privileged_open falls back);
+                // opening it for writing fails with EACCES in EcryptfsFileSystem.open
                 return FileChannel.open(lower, StandardOpenOption.READ);
             }
         } catch (IOException e) {

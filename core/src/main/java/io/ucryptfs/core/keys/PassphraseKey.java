@@ -15,7 +15,7 @@ import javax.security.auth.Destroyable;
  * <p>The kernel uses the first {@code key_bytes} of {@code k} as the AES key that wraps each file's
  * FEK (tag 3 packets) or each name (tag 70 packets); the signature names the key in every packet.
  * Mirrors ecryptfs-utils {@code generate_passphrase_sig} and {@code do_hash} in
- * {@code src/libecryptfs/key_management.c}.
+ * {@code src/libecryptfs/main.c}.
  *
  * <p>The key is wiped by {@link #destroy()}; {@link #toString()} never shows it.
  */

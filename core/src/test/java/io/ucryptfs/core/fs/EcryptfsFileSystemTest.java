@@ -304,4 +304,49 @@ class EcryptfsFileSystemTest {
         assertEquals(8192 + 25 * 4096, Files.size(lower.resolve("sparse")));
         assertFalse(Files.readAllBytes(lower.resolve("sparse"))[8192 + 4096] == 0 && Files.readAllBytes(lower.resolve("sparse"))[8193 + 4096] == 0);
     }
+
+    @Test
+    void emptyFilesWithTheirHeaderInAnXattrKeepTheirKey() throws Exception {
+        Path lower = newLower();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, plainNames(KEY_A).headerInXattr(true).build())) {
+            writeFile(fs, "/empty", new byte[0]);
+        }
+        assertEquals(0, Files.size(lower.resolve("empty")));
+        byte[] header = io.ucryptfs.core.file.Xattrs.get(lower.resolve("empty"), "user.ecryptfs").orElseThrow();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, plainNames(KEY_A).build())) {
+            assertArrayEquals(new byte[0], readFile(fs, "/empty"));
+            long h = fs.open("/empty", OpenMode.READ_WRITE);
+            fs.release(h);
+        }
+        assertArrayEquals(header, io.ucryptfs.core.file.Xattrs.get(lower.resolve("empty"), "user.ecryptfs").orElseThrow());
+    }
+
+    @Test
+    void openFilesFollowARenamedDirectory() throws Exception {
+        Path lower = newLower();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().headerInXattr(true).build())) {
+            fs.mkdir("/d", 0755);
+            long h = fs.create("/d/f", 0644);
+            fs.write(h, ByteBuffer.wrap(bytes("before")), 0);
+            fs.flush(h);
+            fs.rename("/d", "/e");
+            fs.write(h, ByteBuffer.wrap(bytes(" and after the move")), 6);
+            fs.release(h);
+            assertEquals(25, fs.getattr("/e/f").size());
+        }
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            assertArrayEquals(bytes("before and after the move"), readFile(fs, "/e/f"));
+        }
+    }
+
+    @Test
+    void ftruncateNeedsAWritableHandle() throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), plainNames(KEY_A).build())) {
+            writeFile(fs, "/f", bytes("12345"));
+            long r = fs.open("/f", OpenMode.READ);
+            assertEquals(Errno.EINVAL, errno(() -> fs.ftruncate(r, 1)));
+            fs.release(r);
+            assertEquals(5, fs.getattr("/f").size());
+        }
+    }
 }

@@ -120,7 +120,7 @@ public final class EcryptfsHeader {
         }
         if ((flags & FLAG_ENCRYPTED) == 0) {
             throw new FormatException("header flags 0x" + Integer.toHexString(flags)
-                    + " say the file is not encrypted (unsupported, as in the kernel)");
+                    + " say the file is not encrypted (unsupported; the kernel would look for key packets anyway)");
         }
         List<KeyPacket> packets = KeyPacketSet.parse(buf, packetsAt, Math.min(len, READ_SIZE));
         return new EcryptfsHeader(version, flags, extentSize, extents, packets);
