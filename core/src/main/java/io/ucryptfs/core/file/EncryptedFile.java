@@ -425,10 +425,13 @@ public final class EncryptedFile implements FileContent {
     /**
      * Called by the cache when it evicts an idle extent of this file. Returns whether the extent's buffer
      * may be recycled: false when its write-back failed and it is kept for the next flush.
+     *
+     * <p>A dirty extent past {@link #size} is written too: a write publishes its new size only after
+     * its loop, and the cache may evict the write's own extents before that.
      */
     boolean writeBackEvicted(Extent e) {
         resident.remove(e.index);
-        if (closed || e.index * extentSize >= size) {
+        if (closed) {
             return true;
         }
         try {
