@@ -430,11 +430,14 @@ public final class EncryptedFile implements FileContent {
      * its loop, and the cache may evict the write's own extents before that.
      */
     boolean writeBackEvicted(Extent e) {
-        resident.remove(e.index);
-        if (closed) {
-            return true;
-        }
+        // The index leaves {@code resident} only after the write: close and truncate call
+        // cache.discard for every resident index before they close or cut the channel (and wipe the
+        // key), and discard waits for this eviction (the cache runs it atomically with the removal),
+        // so an in-flight write-back from another thread lands first instead of being lost.
         try {
+            if (closed) {
+                return true;
+            }
             writeBack(e);
             return true;
         } catch (IOException ex) {
@@ -442,6 +445,8 @@ public final class EncryptedFile implements FileContent {
             deferredError = ex;
             unwritten.put(e.index, e);
             return false;
+        } finally {
+            resident.remove(e.index);
         }
     }
 
