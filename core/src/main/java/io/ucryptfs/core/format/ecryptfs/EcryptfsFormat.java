@@ -67,10 +67,15 @@ public final class EcryptfsFormat implements FileFormat {
     @Override
     public UnlockedHeader open(byte[] bytes, int len, boolean fromXattr) throws FormatException {
         EcryptfsHeader header = EcryptfsHeader.parse(bytes, len, fromXattr);
+        long size = EcryptfsHeader.plaintextSize(bytes);
+        if (size < 0) {
+            // a loff_t cannot be negative; the file layer's arithmetic would go wrong with it
+            throw new FormatException("bad size field: " + Long.toUnsignedString(size) + " bytes is negative as a file size");
+        }
         byte[] fek = unwrapFek(header.packets());
         try {
             // A header found in the xattr is kept there, whatever its flag says (as the kernel does).
-            return new Unlocked(header, new EcryptfsContentCryptor(fek), fromXattr, EcryptfsHeader.plaintextSize(bytes), null);
+            return new Unlocked(header, new EcryptfsContentCryptor(fek), fromXattr, size, null);
         } finally {
             Secrets.wipe(fek);
         }

@@ -302,6 +302,13 @@ class BadInputTest {
         assertArrayEquals(before, sha256(p), "the lower file changed");
     }
 
+    /** A size field with the top bit set would make a negative file size; it must not open. */
+    @Test
+    void negativeSizeField() throws Exception {
+        Path p = damaged("size_1", b -> Arrays.fill(b, 0, 8, (byte) 0xff));
+        openFails(p, FormatException.class, "size");
+    }
+
     // ---- not eCryptfs at all ----
 
     @Test
