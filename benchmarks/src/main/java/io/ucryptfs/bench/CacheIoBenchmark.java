@@ -91,7 +91,7 @@ public class CacheIoBenchmark {
             FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             ch.write(ByteBuffer.wrap(h.encode(0)), 0);
-            file = new EncryptedFile(ch, h, new ExtentCache((long) cacheMiB << 20, EXTENT), lower, "bench");
+            file = new EncryptedFile(ch, h, new ExtentCache((long) cacheMiB << 20, EXTENT), lower, "bench", true);
             fill(file::write);
             file.flush();
             if (file.size() != FILE_BYTES) {

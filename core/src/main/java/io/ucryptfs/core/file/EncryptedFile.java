@@ -267,11 +267,6 @@ public final class EncryptedFile implements FileContent {
     }
 
     private void flushLocked() throws IOException {
-        for (Extent e : unwritten.values()) {
-            writeBack(e);
-            unwritten.remove(e.index);
-            cache.recycle(e.data);
-        }
         for (Extent e : active.values()) {
             writeBack(e);
         }
@@ -279,7 +274,17 @@ public final class EncryptedFile implements FileContent {
             Extent e = cache.peekIdle(this, idx);
             if (e != null) {
                 writeBack(e);
+            } else {
+                // being evicted by another thread right now: wait until its write-back has landed,
+                // so fsync never forces the channel before it
+                cache.awaitEviction(this, idx);
             }
+        }
+        // evicted extents whose write-back failed (including one that just failed above)
+        for (Extent e : unwritten.values()) {
+            writeBack(e);
+            unwritten.remove(e.index);
+            cache.recycle(e.data);
         }
         if (sizeDirty) {
             writeSize();
@@ -452,10 +457,17 @@ public final class EncryptedFile implements FileContent {
     /**
      * Called by the cache when it evicts an idle extent of this file. Returns whether the extent's buffer
      * may be recycled: false when its write-back failed and it is kept for the next flush.
+     *
+     * <p>A dirty extent past {@link #size} is written too: a write publishes its new size only after
+     * its loop, and the cache may evict the write's own extents before that.
      */
     boolean writeBackEvicted(Extent e) {
+        // The index leaves {@code resident} only after the write: close and truncate call
+        // cache.discard for every resident index before they close or cut the channel (and wipe the
+        // key), and discard waits for this eviction (the cache runs it atomically with the removal),
+        // so an in-flight write-back from another thread lands first instead of being lost.
         try {
-            if (closed || e.index * extentSize >= size) {
+            if (closed) {
                 return true;
             }
             writeBack(e);
@@ -466,8 +478,6 @@ public final class EncryptedFile implements FileContent {
             unwritten.put(e.index, e);
             return false;
         } finally {
-            // only now: a truncate that saw this index in resident waits in discard() for this write,
-            // so the write cannot land after its channel.truncate
             resident.remove(e.index);
         }
     }

@@ -61,6 +61,14 @@ public final class ExtentCache {
         return idle.getIfPresent(new Key(file, index));
     }
 
+    /**
+     * Returns once no eviction of this extent is in progress: Caffeine runs the eviction listener
+     * inside the entry's atomic removal, so taking the same entry's lock waits for it.
+     */
+    void awaitEviction(EncryptedFile file, long index) {
+        idle.asMap().computeIfPresent(new Key(file, index), (k, v) -> v);
+    }
+
     /** Puts a no longer pinned extent back, where it may be evicted. */
     void putIdle(EncryptedFile file, Extent extent) {
         idle.put(new Key(file, extent.index), extent);

@@ -23,6 +23,9 @@ public final class EcryptfsFormat implements FileFormat {
     /** The xattr the kernel keeps headers in with {@code ecryptfs_xattr_metadata}. */
     public static final String HEADER_XATTR = "user.ecryptfs";
 
+    /** The largest plaintext size accepted from a header: 2^62 bytes, far past any real filesystem. */
+    static final long MAX_PLAINTEXT_SIZE = 1L << 62;
+
     private final KeyRing keys;
     private final CipherCode cipher;
     private final int newFileFlags;
@@ -67,10 +70,19 @@ public final class EcryptfsFormat implements FileFormat {
     @Override
     public UnlockedHeader open(byte[] bytes, int len, boolean fromXattr) throws FormatException {
         EcryptfsHeader header = EcryptfsHeader.parse(bytes, len, fromXattr);
+        long size = EcryptfsHeader.plaintextSize(bytes);
+        if (size < 0) {
+            // a loff_t cannot be negative; the file layer's arithmetic would go wrong with it
+            throw new FormatException("bad size field: " + Long.toUnsignedString(size) + " bytes is negative as a file size");
+        }
+        if (size > MAX_PLAINTEXT_SIZE) {
+            // no filesystem holds such a file, and header + extents would overflow a long
+            throw new FormatException("bad size field: " + size + " bytes is more than any lower file can hold");
+        }
         byte[] fek = unwrapFek(header.packets());
         try {
             // A header found in the xattr is kept there, whatever its flag says (as the kernel does).
-            return new Unlocked(header, new EcryptfsContentCryptor(fek), fromXattr, EcryptfsHeader.plaintextSize(bytes), null);
+            return new Unlocked(header, new EcryptfsContentCryptor(fek), fromXattr, size, null);
         } finally {
             Secrets.wipe(fek);
         }
