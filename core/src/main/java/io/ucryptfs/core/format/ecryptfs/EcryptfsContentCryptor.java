@@ -2,7 +2,6 @@ package io.ucryptfs.core.format.ecryptfs;
 
 import io.ucryptfs.core.format.ContentCryptor;
 import java.nio.ByteBuffer;
-import java.security.DigestException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -47,6 +46,7 @@ final class EcryptfsContentCryptor implements ContentCryptor {
     private final SecretKeySpec key;
     private final byte[] keyBytes;
     private final byte[] rootIv;
+    private final ExtentIv ivs;
     private volatile boolean destroyed;
 
     /** @param fek the file key; copied, so the caller may wipe its array */
@@ -55,6 +55,7 @@ final class EcryptfsContentCryptor implements ContentCryptor {
         this.key = new SecretKeySpec(keyBytes, "AES");
         ThreadState st = STATE.get();
         this.rootIv = st.md5.digest(keyBytes);
+        this.ivs = new ExtentIv(rootIv);
     }
 
     @Override
@@ -69,29 +70,7 @@ final class EcryptfsContentCryptor implements ContentCryptor {
 
     /** The IV of extent {@code index}, into {@code st.iv}. */
     private void deriveIv(ThreadState st, long index) {
-        System.arraycopy(rootIv, 0, st.ivInput, 0, IV_BYTES);
-        Arrays.fill(st.ivInput, IV_BYTES, 2 * IV_BYTES, (byte) 0);
-        // snprintf(dst, 16, "%lld", index): ASCII digits, at most 15 of them, NUL-padded
-        long v = index;
-        int digits = 0;
-        do {
-            digits++;
-            v /= 10;
-        } while (v != 0);
-        int end = IV_BYTES + Math.min(digits, IV_BYTES - 1);
-        v = index;
-        for (int i = IV_BYTES + digits - 1; i >= IV_BYTES; i--) {
-            if (i < end) {
-                st.ivInput[i] = (byte) ('0' + (v % 10));
-            }
-            v /= 10;
-        }
-        try {
-            st.md5.update(st.ivInput, 0, st.ivInput.length);
-            st.md5.digest(st.iv, 0, IV_BYTES);
-        } catch (DigestException e) {
-            throw new IllegalStateException(e);
-        }
+        ivs.derive(index, st.md5, st.ivInput, st.iv);
     }
 
     /** Test hook: the IV bytes of extent {@code index}. */
@@ -136,6 +115,7 @@ final class EcryptfsContentCryptor implements ContentCryptor {
         destroyed = true;
         Arrays.fill(keyBytes, (byte) 0);
         Arrays.fill(rootIv, (byte) 0);
+        ivs.wipe();
         // SecretKeySpec keeps its own copy; destroy() of it is unsupported on JDK 17, so we drop the
         // reference with this object. The thread's Cipher keeps the expanded key until its next init.
     }
