@@ -179,6 +179,18 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
+    @Override
+    public long append(ByteBuffer src) throws IOException {
+        lock.writeLock().lock();
+        try {
+            long at = size;
+            write(src, at); // reentrant: the write lock is held throughout
+            return at;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /**
      * Grows the file to {@code newSize} with zeros, as the kernel does: every extent up to the new end is
      * written, so the lower file never has holes.

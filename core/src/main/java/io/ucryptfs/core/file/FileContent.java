@@ -21,6 +21,9 @@ public interface FileContent {
     /** Writes all of {@code src} at {@code offset}; a gap after the end reads as zeros. */
     int write(ByteBuffer src, long offset) throws IOException;
 
+    /** Writes all of {@code src} at the current end, as one step; returns the offset written at. */
+    long append(ByteBuffer src) throws IOException;
+
     void truncate(long newSize) throws IOException;
 
     /** Writes dirty data and the size to the lower file. */

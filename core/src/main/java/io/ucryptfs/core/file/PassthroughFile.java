@@ -55,6 +55,13 @@ public final class PassthroughFile implements FileContent {
     }
 
     @Override
+    public synchronized long append(ByteBuffer src) throws IOException {
+        long at = channel.size();
+        write(src, at);
+        return at;
+    }
+
+    @Override
     public void truncate(long newSize) throws IOException {
         long cur = channel.size();
         if (newSize < cur) {

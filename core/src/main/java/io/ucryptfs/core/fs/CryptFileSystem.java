@@ -33,6 +33,12 @@ public interface CryptFileSystem extends AutoCloseable {
     /** Writes all of {@code src} at {@code offset}, growing the file (with zeros in any gap); returns the count. */
     int write(long handle, ByteBuffer src, long offset) throws FsException;
 
+    /**
+     * Writes all of {@code src} at the end of the file, atomically with respect to other appends and
+     * writes (O_APPEND); returns the offset it was written at.
+     */
+    long append(long handle, ByteBuffer src) throws FsException;
+
     void truncate(String path, long size) throws FsException;
 
     void ftruncate(long handle, long size) throws FsException;

@@ -242,6 +242,19 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     }
 
     @Override
+    public long append(long handle, ByteBuffer src) throws FsException {
+        Handle h = table.handle(handle);
+        if (!h.mode().canWrite()) {
+            throw new FsException(Errno.EBADF, h.file().plainPath + ": not open for writing");
+        }
+        try {
+            return h.file().content.append(src);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, h.file().plainPath);
+        }
+    }
+
+    @Override
     public void truncate(String path, long size) throws FsException {
         writable(path);
         long h = open(path, OpenMode.WRITE);

@@ -349,4 +349,38 @@ class EcryptfsFileSystemTest {
             assertEquals(5, fs.getattr("/f").size());
         }
     }
+
+    @Test
+    void appendsFromSeveralThreadsNeverOverlap() throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), plainNames(KEY_A).cacheBytes(8 * 4096).build())) {
+            long h1 = fs.create("/log", 0644);
+            long h2 = fs.open("/log", OpenMode.WRITE);
+            Thread[] ts = new Thread[4];
+            for (int t = 0; t < ts.length; t++) {
+                long h = t % 2 == 0 ? h1 : h2;
+                byte[] line = ("line from thread " + t + " ".repeat(40) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ts[t] = new Thread(() -> {
+                    for (int i = 0; i < 500; i++) {
+                        try {
+                            fs.append(h, ByteBuffer.wrap(line));
+                        } catch (FsException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                });
+                ts[t].start();
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+            fs.release(h1);
+            fs.release(h2);
+            String all = new String(readFile(fs, "/log"), java.nio.charset.StandardCharsets.UTF_8);
+            String[] lines = all.split("\n");
+            assertEquals(2000, lines.length);
+            for (String l : lines) {
+                assertTrue(l.matches("line from thread [0-3] {40}"), l);
+            }
+        }
+    }
 }
