@@ -1,0 +1,218 @@
+package io.ucryptfs.cli;
+
+import io.ucryptfs.core.fs.LowerProbe;
+import io.ucryptfs.core.fs.MountOptions;
+import io.ucryptfs.core.keys.KeyFileException;
+import io.ucryptfs.core.keys.KeyRing;
+import io.ucryptfs.core.keys.PassphraseKey;
+import io.ucryptfs.core.keys.PrivateSig;
+import io.ucryptfs.core.keys.Secrets;
+import io.ucryptfs.core.keys.WrappedPassphrase;
+import io.ucryptfs.core.keys.WrongPassphraseException;
+import io.ucryptfs.core.names.EcryptfsNameCipher;
+import io.ucryptfs.core.names.InvalidNameException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The key options shared by {@code mount}, {@code info} and {@code decrypt}, and how they become the
+ * keys of a lower directory:
+ *
+ * <ul>
+ *   <li>{@code --ecryptfs}: a bare eCryptfs directory; the passphrase is the mount passphrase, as given
+ *       to mount.ecryptfs (salt, key size and name encryption as options, names found out when not given);
+ *   <li>{@code --wrapped-passphrase FILE}: the passphrase is the login passphrase that unwraps an
+ *       ecryptfs-utils {@code wrapped-passphrase}; {@code Private.sig} beside it names the keys;
+ *   <li>nothing, on {@code ~/.Private}: {@code ~/.ecryptfs/wrapped-passphrase} is used as above.
+ * </ul>
+ */
+public class KeyOptions {
+
+    @Option(names = "--passfile", paramLabel = "FILE", description = "Read the passphrase from the first line of FILE.")
+    Path passfile;
+
+    @Option(names = "--ecryptfs", description = "LOWER is a bare eCryptfs directory; the passphrase is its mount passphrase.")
+    boolean ecryptfs;
+
+    @Option(names = "--wrapped-passphrase", paramLabel = "FILE",
+            description = "Unwrap the mount passphrase from an ecryptfs-utils wrapped-passphrase FILE with the login passphrase.")
+    Path wrappedPassphrase;
+
+    @Option(names = "--salt", paramLabel = "HEX", description = "Passphrase salt, 16 hex digits (default 0011223344556677).")
+    String salt;
+
+    @Option(names = "--key-bytes", paramLabel = "N", description = "AES key size of new files: 16, 24 or 32 (default 16).")
+    Integer keyBytes;
+
+    @Option(names = "--fnek", negatable = true,
+            description = "File names are encrypted (--no-fnek: they are not). Found out from the directory when not given.")
+    Boolean fnek;
+
+    @Option(names = "--passthrough", description = "Show lower files that are not eCryptfs files as they are.")
+    boolean passthrough;
+
+    private boolean remember;
+    private char[] remembered;
+
+    /** Keep a copy of the passphrase read, for handing it to the mount daemon. */
+    void remember(boolean on) {
+        this.remember = on;
+    }
+
+    /** The passphrase read by {@link #resolve}, if asked to remember it; the caller wipes it. */
+    char[] remembered() {
+        char[] r = remembered;
+        remembered = null;
+        return r;
+    }
+
+    private char[] readPassphrase(String prompt) throws IOException {
+        char[] p = Passphrases.read(passfile, prompt);
+        if (remember) {
+            remembered = p.clone();
+        }
+        return p;
+    }
+
+    /** Whether any key option was given (else the caller looks for a vault or ~/.Private). */
+    public boolean given() {
+        return ecryptfs || wrappedPassphrase != null;
+    }
+
+    public Path passfile() {
+        return passfile;
+    }
+
+    /** The default wrapped-passphrase for {@code lower}: ~/.ecryptfs/wrapped-passphrase when lower is ~/.Private. */
+    static Optional<Path> ubuntuWrappedPassphrase(Path lower) {
+        Path home = Path.of(System.getProperty("user.home"));
+        Path wp = home.resolve(".ecryptfs").resolve(WrappedPassphrase.FILE_NAME);
+        try {
+            if (Files.isSameFile(lower, home.resolve(".Private")) && Files.isRegularFile(wp)) {
+                return Optional.of(wp);
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The mount options for {@code lower} from these options (asking for the passphrase as needed).
+     *
+     * @throws UserError with {@link UserError#WRONG_KEY} for a wrong passphrase
+     */
+    public MountOptions.Builder resolve(Path lower) throws UserError, IOException {
+        Path wrapped = wrappedPassphrase;
+        if (!ecryptfs && wrapped == null) {
+            wrapped = ubuntuWrappedPassphrase(lower).orElseThrow(() -> new UserError(
+                    lower + " is not a ucryptfs vault; for an eCryptfs directory give --ecryptfs (mount passphrase) "
+                            + "or --wrapped-passphrase FILE (login passphrase)"));
+        }
+        byte[] saltBytes = salt == null ? PassphraseKey.DEFAULT_SALT : parseSalt(salt);
+        if (wrapped != null) {
+            return fromWrapped(lower, wrapped, saltBytes);
+        }
+        char[] pass = readPassphrase("Mount passphrase for " + lower + ": ");
+        byte[] bytes = Secrets.utf8(pass);
+        java.util.Arrays.fill(pass, '\0');
+        try {
+            return bare(lower, bytes, saltBytes, null);
+        } finally {
+            Secrets.wipe(bytes);
+        }
+    }
+
+    private MountOptions.Builder fromWrapped(Path lower, Path wrapped, byte[] saltBytes) throws UserError, IOException {
+        char[] login = readPassphrase("Login passphrase for " + wrapped + ": ");
+        byte[] mountPass;
+        try {
+            mountPass = WrappedPassphrase.unwrap(wrapped, login);
+        } catch (WrongPassphraseException e) {
+            throw new UserError(UserError.WRONG_KEY, "wrong passphrase for " + wrapped);
+        } catch (KeyFileException e) {
+            throw new UserError(e.getMessage());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new UserError(UserError.WRONG_KEY, "cannot unwrap " + wrapped + ": " + e.getMessage());
+        } finally {
+            java.util.Arrays.fill(login, '\0');
+        }
+        try {
+            Path sigFile = wrapped.resolveSibling(PrivateSig.FILE_NAME);
+            PrivateSig sigs = Files.isRegularFile(sigFile) ? PrivateSig.read(sigFile) : null;
+            return bare(lower, mountPass, saltBytes, sigs);
+        } finally {
+            Secrets.wipe(mountPass);
+        }
+    }
+
+    /** Keys for a bare eCryptfs directory from its mount passphrase. */
+    private MountOptions.Builder bare(Path lower, byte[] mountPass, byte[] saltBytes, PrivateSig sigs)
+            throws UserError, IOException {
+        PassphraseKey fileKey = PassphraseKey.derive(mountPass, saltBytes);
+        LowerProbe.Result probe = LowerProbe.scan(lower, 200);
+        if (sigs != null && !sigs.fileKeySig().equals(fileKey.signature())) {
+            throw new UserError(UserError.WRONG_KEY, "the unwrapped mount passphrase does not match " + PrivateSig.FILE_NAME
+                    + " (key " + sigs.fileKeySig() + ")");
+        }
+        if (probe.encryptedFiles() > 0 && !probe.signatures().contains(fileKey.signature())) {
+            throw new UserError(UserError.WRONG_KEY, "wrong passphrase: no file in " + lower + " carries its key "
+                    + fileKey.signature() + " (the files want " + probe.signatures() + ")");
+        }
+        int kb = keyBytes != null ? keyBytes : 16;
+        boolean names = fnek != null ? fnek : (sigs != null && sigs.fnekSig().isPresent()) || probe.encryptedName().isPresent();
+        PassphraseKey nameKey = null;
+        if (names) {
+            nameKey = chooseNameKey(mountPass, fileKey, kb, probe.encryptedName());
+        }
+        return MountOptions.builder(KeyRing.of(List.of(fileKey), nameKey))
+                .keyBytes(kb)
+                .encryptNames(names)
+                .passthrough(passthrough);
+    }
+
+    /**
+     * The file-name key: ecryptfs-utils derives a separate one with the "99887766" salt; a plain
+     * mount.ecryptfs without ecryptfs_fnek_sig uses the file key. Tried on a real lower name when there is one.
+     */
+    private static PassphraseKey chooseNameKey(byte[] mountPass, PassphraseKey fileKey, int kb, Optional<String> sample) {
+        PassphraseKey separate = PassphraseKey.derive(mountPass, PassphraseKey.FNEK_SALT);
+        if (sample.isEmpty() || decrypts(separate, kb, sample.get())) {
+            return separate;
+        }
+        if (decrypts(fileKey, kb, sample.get())) {
+            separate.destroy();
+            return fileKey;
+        }
+        return separate;
+    }
+
+    private static boolean decrypts(PassphraseKey key, int kb, String lowerName) {
+        EcryptfsNameCipher c = new EcryptfsNameCipher(key, kb);
+        try {
+            c.decrypt(lowerName);
+            return true;
+        } catch (InvalidNameException e) {
+            return false;
+        } finally {
+            c.close();
+        }
+    }
+
+    static byte[] parseSalt(String hex) throws UserError {
+        try {
+            byte[] b = HexFormat.of().parseHex(hex);
+            if (b.length != PassphraseKey.SALT_BYTES) {
+                throw new UserError("--salt needs 16 hex digits");
+            }
+            return b;
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--salt needs 16 hex digits");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package io.ucryptfs.cli;
+
+import io.ucryptfs.core.fs.CryptFileSystem;
+import io.ucryptfs.core.fs.EcryptfsFileSystem;
+import io.ucryptfs.core.fs.FsException;
+import io.ucryptfs.core.fs.MountOptions;
+import io.ucryptfs.fuse.FuseMount;
+import io.ucryptfs.fuse.MountSettings;
+import io.ucryptfs.fuse.MountTable;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code ucryptfs mount LOWER MOUNTPOINT}: checks the keys in the foreground (a wrong passphrase
+ * exits 2 and mounts nothing), then runs the mount in a background daemon (a new JVM in its own
+ * session, logging to a file) and returns once the mount answers; {@code --fg} keeps it in front.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true, description = "Mount LOWER decrypted at MOUNTPOINT.")
+public final class MountCommand implements Callable<Integer> {
+
+    /** The daemon tells the front process how the mount went, one line on its stdout. */
+    static final String READY = "UCRYPTFS-READY";
+    static final String FAILED = "UCRYPTFS-FAILED";
+
+    @Parameters(index = "0", paramLabel = "LOWER", description = "The lower (encrypted) directory.")
+    Path lower;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An empty directory to mount on.")
+    Path mountPoint;
+
+    @Mixin
+    KeyOptions keys;
+
+    @Option(names = "--fg", description = "Stay in the foreground until unmounted (Ctrl-C unmounts).")
+    boolean foreground;
+
+    @Option(names = "--ro", description = "Mount read-only.")
+    boolean readOnly;
+
+    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "64M",
+            description = "Page cache of decrypted extents, e.g. 64M, 1G (default ${DEFAULT-VALUE}).")
+    String cacheSize;
+
+    @Option(names = "--allow-other", description = "Let other users see the mount (needs user_allow_other in /etc/fuse.conf for non-root users).")
+    boolean allowOther;
+
+    @Option(names = "--nonempty", description = "Mount even if MOUNTPOINT is not empty.")
+    boolean nonEmpty;
+
+    @Option(names = "-o", paramLabel = "OPTS", split = ",", description = "Extra FUSE mount options.")
+    List<String> fuseOptions = new ArrayList<>();
+
+    @Option(names = "--verbose", description = "Log details (to the terminal, or the daemon's log).")
+    boolean verbose;
+
+    @Option(names = "--daemon-child", hidden = true)
+    boolean daemonChild;
+
+    @Option(names = "--log-file", hidden = true)
+    Path logFile;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        lower = lower.toAbsolutePath().normalize();
+        mountPoint = mountPoint.toAbsolutePath().normalize();
+        if (daemonChild) {
+            return runDaemon();
+        }
+        Logging.configure(null, verbose);
+        checkPlaces();
+        if (foreground) {
+            MountOptions.Builder o = keys.resolve(lower);
+            return serve(o, null);
+        }
+        return startDaemon();
+    }
+
+    private void checkPlaces() throws UserError, IOException {
+        if (!Files.isDirectory(lower)) {
+            throw new UserError(lower + ": no such directory");
+        }
+        if (MountTable.typeAt(mountPoint).isPresent()) {
+            throw new UserError(mountPoint + " is already a mount point (ucryptfs umount " + mountPoint + " first)");
+        }
+        if (!Files.isDirectory(mountPoint)) {
+            throw new UserError(mountPoint + ": no such directory");
+        }
+        if (!nonEmpty && FuseMount.isNonEmptyDirectory(mountPoint)) {
+            throw new UserError(mountPoint + " is not empty (give --nonempty to mount over it anyway)");
+        }
+    }
+
+    /** Mounts here and serves until unmounted; {@code ready} is told once the mount answers. */
+    private int serve(MountOptions.Builder o, PrintStream ready) throws Exception {
+        MountOptions options = o.cacheBytes(Sizes.parse(cacheSize)).readOnly(readOnly).build();
+        CryptFileSystem fs;
+        try {
+            fs = EcryptfsFileSystem.open(lower, options);
+        } catch (FsException e) {
+            throw new UserError(e.getMessage());
+        }
+        FuseMount m;
+        try {
+            m = FuseMount.mount(fs, mountPoint, new MountSettings("ucryptfs:" + lower, readOnly, allowOther, nonEmpty, fuseOptions));
+        } catch (IOException e) {
+            fs.close();
+            throw new UserError(UserError.FAILURE, e.getMessage(), e);
+        }
+        if (ready != null) {
+            ready.println(READY);
+            ready.flush();
+            ready.close();
+        } else {
+            System.err.println("ucryptfs: " + lower + " mounted at " + mountPoint + " (Ctrl-C or ucryptfs umount to unmount)");
+        }
+        m.awaitUnmount();
+        return 0;
+    }
+
+    // ---- the background daemon ----
+
+    /** Front process: checks the keys, starts the daemon, relays its first line, exits. */
+    private int startDaemon() throws Exception {
+        keys.remember(true);
+        keys.resolve(lower); // wrong passphrase: UserError(2) here, nothing started
+        char[] pass = keys.remembered();
+        Path log = StateFiles.log(mountPoint);
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid"); // its own session: the terminal's Ctrl-C and hang-up don't reach it
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("mount");
+        cmd.addAll(childArgs());
+        cmd.addAll(List.of("--daemon-child", "--log-file", log.toString()));
+        if (pass != null) {
+            cmd.addAll(List.of("--passfile", "/dev/stdin"));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Process p = pb.start();
+        try (OutputStream in = p.getOutputStream()) {
+            if (pass != null) {
+                byte[] b = new String(pass).getBytes(StandardCharsets.UTF_8);
+                in.write(b);
+                in.write('\n');
+                Arrays.fill(b, (byte) 0);
+                Arrays.fill(pass, '\0');
+            }
+        }
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.equals(READY)) {
+                System.err.println("ucryptfs: " + lower + " mounted at " + mountPoint + " (log: " + log + ")");
+                return 0;
+            }
+            if (line.startsWith(FAILED)) {
+                String[] f = line.split(" ", 3);
+                throw new UserError(Integer.parseInt(f[1]), f.length > 2 ? f[2] : "the mount failed (see " + log + ")");
+            }
+        }
+        int code = p.waitFor();
+        throw new UserError("the mount daemon exited (code " + code + ") before mounting; see " + log);
+    }
+
+    /** The user's arguments minus --passfile (the daemon gets the passphrase on stdin). */
+    private List<String> childArgs() {
+        List<String> orig = spec.commandLine().getParseResult().originalArgs();
+        List<String> out = new ArrayList<>();
+        // originalArgs holds the whole command line: skip up to our subcommand's name
+        int start = orig.indexOf(spec.name()) + 1;
+        for (int i = start; i < orig.size(); i++) {
+            String a = orig.get(i);
+            if (a.equals("--passfile")) {
+                i++;
+            } else if (!a.startsWith("--passfile=")) {
+                out.add(a);
+            }
+        }
+        // the positional paths made absolute: the daemon does not share our working directory
+        List<String> fixed = new ArrayList<>();
+        int positional = 0;
+        for (String a : out) {
+            if (!a.startsWith("-") && positional < 2 && isPositional(a, positional)) {
+                fixed.add(positional++ == 0 ? lower.toString() : mountPoint.toString());
+            } else {
+                fixed.add(a);
+            }
+        }
+        return fixed;
+    }
+
+    private boolean isPositional(String arg, int which) {
+        Path p = Path.of(arg).toAbsolutePath().normalize();
+        return p.equals(which == 0 ? lower : mountPoint);
+    }
+
+    /** The daemon: mounts, says READY on stdout, then logs to its file until unmounted. */
+    private int runDaemon() throws Exception {
+        PrintStream status = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        Logging.configure(logFile, verbose);
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MountCommand.class);
+        Path pidFile = StateFiles.pid(mountPoint);
+        try {
+            MountOptions.Builder o = keys.resolve(lower);
+            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            log.info("mounting {} at {}", lower, mountPoint);
+            return serve(o, status);
+        } catch (UserError e) {
+            log.error("{}", e.getMessage());
+            status.println(FAILED + " " + e.exitCode() + " " + e.getMessage());
+            status.flush();
+            return e.exitCode();
+        } catch (Exception e) {
+            log.error("mount failed", e);
+            status.println(FAILED + " 1 " + e.getMessage());
+            status.flush();
+            return 1;
+        } finally {
+            Files.deleteIfExists(pidFile);
+        }
+    }
+}
