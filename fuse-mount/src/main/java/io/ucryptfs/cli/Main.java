@@ -16,6 +16,9 @@ public final class Main {
     /** Runs a command line; returns the exit code (for tests). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        if (MountHelperArgs.applies(args, cl.getSubcommands().keySet())) {
+            args = MountHelperArgs.translate(args);
+        }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = parsed.hasMatchedOption("--verbose") || parsed.subcommands().stream()
                     .anyMatch(p -> p.hasMatchedOption("--verbose"));
