@@ -19,7 +19,6 @@ import java.util.Set;
  */
 final class LowerAttributes {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
-    private static final int S_IFMT = 0170000;
 
     /** A lower entry's attributes; {@code inode} identifies the file (hard links share it). */
     record Raw(FileType type, long size, int mode, int uid, int gid, int nlink, Object inode, long ino,
@@ -32,19 +31,25 @@ final class LowerAttributes {
     }
 
     Raw read(Path p) throws IOException {
+        Map<String, Object> unix = unixAttributes(p);
+        if (unix != null) {
+            // one stat(2) for everything, on the real lower filesystem
+            FileType type = Boolean.TRUE.equals(unix.get("isRegularFile")) ? FileType.REGULAR
+                    : Boolean.TRUE.equals(unix.get("isDirectory")) ? FileType.DIRECTORY
+                    : Boolean.TRUE.equals(unix.get("isSymbolicLink")) ? FileType.SYMLINK
+                    : FileType.OTHER;
+            Object key = unix.get("fileKey") != null ? unix.get("fileKey") : p.toAbsolutePath().normalize();
+            return new Raw(type, (Long) unix.get("size"), ((Integer) unix.get("mode")) & 07777,
+                    (Integer) unix.get("uid"), (Integer) unix.get("gid"), (Integer) unix.get("nlink"),
+                    key, ((Number) unix.get("ino")).longValue(),
+                    (FileTime) unix.get("lastAccessTime"), (FileTime) unix.get("lastModifiedTime"), (FileTime) unix.get("ctime"));
+        }
         BasicFileAttributes b = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
         FileType type = b.isRegularFile() ? FileType.REGULAR
                 : b.isDirectory() ? FileType.DIRECTORY
                 : b.isSymbolicLink() ? FileType.SYMLINK
                 : FileType.OTHER;
         Object key = b.fileKey() != null ? b.fileKey() : p.toAbsolutePath().normalize();
-        Map<String, Object> unix = unixAttributes(p);
-        if (unix != null) {
-            return new Raw(type, b.size(), ((Integer) unix.get("mode")) & ~S_IFMT & 07777,
-                    (Integer) unix.get("uid"), (Integer) unix.get("gid"), (Integer) unix.get("nlink"),
-                    key, ((Number) unix.get("ino")).longValue(),
-                    b.lastAccessTime(), b.lastModifiedTime(), (FileTime) unix.get("ctime"));
-        }
         int mode = 0;
         int uid = 0;
         int gid = 0;
@@ -69,8 +74,9 @@ final class LowerAttributes {
 
     private static Map<String, Object> unixAttributes(Path p) throws IOException {
         try {
-            Map<String, Object> m = Files.readAttributes(p, "unix:mode,uid,gid,nlink,ino,ctime", NOFOLLOW);
-            return m.get("mode") instanceof Integer && m.get("ino") != null && m.get("ctime") != null ? m : null;
+            Map<String, Object> m = Files.readAttributes(p, "unix:*", NOFOLLOW);
+            return m.get("mode") instanceof Integer && m.get("ino") != null && m.get("ctime") != null
+                    && m.get("isRegularFile") != null && m.get("size") instanceof Long ? m : null;
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             return null;
         }

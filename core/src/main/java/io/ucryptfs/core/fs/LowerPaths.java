@@ -1,5 +1,7 @@
 package io.ucryptfs.core.fs;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ucryptfs.core.names.NameCipher;
 import io.ucryptfs.core.names.NameTooLongException;
 import java.nio.file.Path;
@@ -11,10 +13,28 @@ import java.nio.file.Path;
 final class LowerPaths {
     private final Path root;
     private final NameCipher names;
+    /**
+     * Encrypted names of recently used components: names are deterministic, and every operation
+     * encrypts each component of its path again (an AES and a base64 pass each), so this saves most of
+     * the name crypto of a tree walk.
+     */
+    private final Cache<String, String> encrypted = Caffeine.newBuilder().maximumSize(50_000).build();
 
     LowerPaths(Path root, NameCipher names) {
         this.root = root;
         this.names = names;
+    }
+
+    private String encryptedName(String component) throws NameTooLongException {
+        if (!names.encryptsNames()) {
+            return names.encrypt(component);
+        }
+        String lower = encrypted.getIfPresent(component);
+        if (lower == null) {
+            lower = names.encrypt(component);
+            encrypted.put(component, lower);
+        }
+        return lower;
     }
 
     Path root() {
@@ -38,7 +58,7 @@ final class LowerPaths {
                     throw new FsException(Errno.EINVAL, plainPath + ": '.' and '..' are resolved by the caller");
                 }
                 try {
-                    p = p.resolve(names.encrypt(component));
+                    p = p.resolve(encryptedName(component));
                 } catch (NameTooLongException e) {
                     throw new FsException(Errno.ENAMETOOLONG, plainPath + ": " + e.getMessage());
                 } catch (IllegalArgumentException e) {
