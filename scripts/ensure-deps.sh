@@ -41,6 +41,12 @@ if dpkg-query -W -f='${Status}' fuse 2>/dev/null | grep -q 'install ok installed
 else
     pkgs+=(fuse3)
 fi
+# A mount by a non-root user opens /dev/fuse itself: udev makes it 0666 on a normal machine, a
+# container may leave it 0600.
+if [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" != 666 ] && [ "$(id -u)" = 0 ]; then
+    chmod 0666 /dev/fuse && say "/dev/fuse made 0666 (non-root mounts need it)"
+fi
+
 if [ "$KERNEL" = 1 ]; then
     # the host packages run-vm.sh installs itself (kept in step with it), plus xz-utils, which it
     # uses to boot the kernel faster
