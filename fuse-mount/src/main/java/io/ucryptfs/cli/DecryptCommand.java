@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
  * before anything is written.
  */
 @Command(name = "decrypt", mixinStandardHelpOptions = true,
-        description = {"Decrypt the whole tree of LOWER into OUTDIR, without mounting: names, contents, symlinks,",
-            "modes and modification times. Files that fail are listed at the end (exit 1); the rest is restored."})
+        description = "Decrypt the whole tree of LOWER into OUTDIR, without mounting: names, contents, symlinks, "
+            + "modes and modification times. Files that fail are listed at the end (exit 1); the rest is restored.")
 public final class DecryptCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "LOWER", description = "The lower (encrypted) directory.")
@@ -90,7 +90,7 @@ public final class DecryptCommand implements Callable<Integer> {
         try (ProgressBar bar = new ProgressBarBuilder()
                 .setTaskName("Decrypting")
                 .setInitialMax(t.bytes())
-                .setUnit(" MiB", 1L << 20)
+                .setUnit(t.bytes() >= 10L << 20 ? " MiB" : " KiB", t.bytes() >= 10L << 20 ? 1L << 20 : 1L << 10)
                 .setStyle(ProgressBarStyle.ASCII)
                 .showSpeed()
                 .build()) {
@@ -103,7 +103,7 @@ public final class DecryptCommand implements Callable<Integer> {
                 @Override
                 public void entry(String path) {
                     String name = path.substring(path.lastIndexOf('/') + 1);
-                    bar.setExtraMessage(name.length() > 30 ? name.substring(0, 29) + "…" : name);
+                    bar.setExtraMessage(" " + (name.length() > 30 ? name.substring(0, 29) + "…" : name));
                 }
             });
         }

@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
  * eCryptfs file, or whose header is damaged, gets one line with the reason and makes the exit code 1.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Describe eCryptfs lower files: header, sizes, cipher and key packets. Needs no key;",
-            "with key options, also says whether a key held opens each file."})
+        description = "Describe eCryptfs lower files: header, sizes, cipher and key packets. Needs no key; "
+            + "with key options, also says whether a key held opens each file.")
 public final class InfoCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "LOWERFILE", description = "Lower (encrypted) files.")
