@@ -119,6 +119,14 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public List<String> readdir(String path) throws FsException {
+        return readdir(path, null);
+    }
+
+    /**
+     * readdir that also hands each lower name that does not decrypt to {@code undecryptable} (with the
+     * reason), for tools that must account for every lower entry ({@link TreeExport}).
+     */
+    List<String> readdir(String path, java.util.function.BiConsumer<String, String> undecryptable) throws FsException {
         Path lower = paths.lower(path);
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(lower)) {
@@ -127,6 +135,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 try {
                     out.add(names.decrypt(lowerName));
                 } catch (InvalidNameException e) {
+                    if (undecryptable != null) {
+                        undecryptable.accept(lowerName, e.getMessage());
+                    }
                     if (reportedNames.size() < 10_000 && reportedNames.add(child.toString())) {
                         log.warn("{}: skipping lower entry {} whose name does not decrypt: {}", path, lowerName, e.getMessage());
                     }

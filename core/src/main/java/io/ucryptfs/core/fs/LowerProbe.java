@@ -82,21 +82,71 @@ public final class LowerProbe {
 
     /** The header of a lower file, from its front or its xattr; empty when it has none that parses. */
     public static Optional<EcryptfsHeader> header(Path file) throws IOException {
-        byte[] front;
-        try (InputStream in = Files.newInputStream(file)) {
-            front = in.readNBytes(EcryptfsHeader.READ_SIZE);
-        }
         try {
-            if (EcryptfsHeader.hasMarker(front, front.length)) {
-                return Optional.of(EcryptfsFormat.inspect(front, front.length, false));
-            }
-            Optional<byte[]> x = Xattrs.get(file, EcryptfsFormat.HEADER_XATTR);
-            if (x.isPresent() && EcryptfsHeader.hasMarker(x.get(), x.get().length)) {
-                return Optional.of(EcryptfsFormat.inspect(x.get(), x.get().length, true));
-            }
+            return Optional.of(inspect(file).header());
         } catch (FormatException e) {
             return Optional.empty();
         }
-        return Optional.empty();
+    }
+
+    /**
+     * What the header of one lower file says, for tools that describe files.
+     *
+     * @param inXattr the header was found in the {@value EcryptfsFormat#HEADER_XATTR} xattr, not at the front
+     * @param plaintextSize the size field of the header
+     * @param lowerSize the lower file's size
+     */
+    public record Inspection(EcryptfsHeader header, boolean inXattr, long plaintextSize, long lowerSize) {
+
+        /** Where the data extents start in the lower file. */
+        public long dataOffset() {
+            return inXattr ? 0 : header.headerSize();
+        }
+
+        /** The lower size the plaintext size needs: the header (when at the front) and whole 4 KiB extents. */
+        public long expectedLowerSize() {
+            long extents = (plaintextSize + EcryptfsHeader.EXTENT_SIZE - 1) / EcryptfsHeader.EXTENT_SIZE;
+            return dataOffset() + extents * EcryptfsHeader.EXTENT_SIZE;
+        }
+
+        /** Whether the lower file holds every extent the plaintext size needs. */
+        public boolean complete() {
+            return lowerSize >= expectedLowerSize();
+        }
+    }
+
+    /**
+     * Reads and parses the header of a lower file, from its front or else its xattr, without any key.
+     *
+     * @throws FormatException with the reason when the file is not an eCryptfs file or its header is damaged
+     */
+    public static Inspection inspect(Path file) throws IOException, FormatException {
+        byte[] front;
+        long lowerSize;
+        try (InputStream in = Files.newInputStream(file)) {
+            front = in.readNBytes(EcryptfsHeader.READ_SIZE);
+            lowerSize = Files.size(file);
+        }
+        if (EcryptfsHeader.hasMarker(front, front.length)) {
+            return inspection(front, false, lowerSize);
+        }
+        Optional<byte[]> x = Xattrs.get(file, EcryptfsFormat.HEADER_XATTR);
+        if (x.isPresent() && EcryptfsHeader.hasMarker(x.get(), x.get().length)) {
+            return inspection(x.get(), true, lowerSize);
+        }
+        if (lowerSize == 0) {
+            throw new FormatException("not an eCryptfs file: empty, no header");
+        }
+        throw new FormatException("not an eCryptfs file: no eCryptfs marker at the front or in the "
+                + EcryptfsFormat.HEADER_XATTR + " xattr");
+    }
+
+    private static Inspection inspection(byte[] bytes, boolean inXattr, long lowerSize) throws FormatException {
+        EcryptfsHeader h = EcryptfsFormat.inspect(bytes, bytes.length, inXattr);
+        long size = EcryptfsHeader.plaintextSize(bytes);
+        if (size < 0) {
+            throw new FormatException("damaged header: the size field " + Long.toUnsignedString(size) + " is negative as a file size");
+        }
+        return new Inspection(h, inXattr, size, lowerSize);
     }
 }
