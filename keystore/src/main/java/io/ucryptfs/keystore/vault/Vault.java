@@ -82,16 +82,11 @@ public final class Vault {
     }
 
     /**
-     * Makes a vault: {@code lower} (created 0700 when missing; else it must be an empty directory)
-     * and its config at {@code config}, written atomically, 0600, never replacing one.
-     *
-     * @param passphrase the user's passphrase, which the config's passphrase protector opens with
+     * Checks that a vault can be made at {@code lower} with its config at {@code config} (what
+     * {@link #init} checks first, for asking before a passphrase is read): no config there yet, the
+     * config not inside {@code lower}, {@code lower} missing or an empty directory.
      */
-    public static Created init(Path lower, Path config, char[] passphrase, int keyBytes, boolean encryptNames,
-            SecureRandom rng) throws IOException {
-        if (keyBytes != 16 && keyBytes != 24 && keyBytes != 32) {
-            throw new IllegalArgumentException("key bytes must be 16, 24 or 32");
-        }
+    public static void checkPlace(Path lower, Path config) throws IOException {
         Path low = lower.toAbsolutePath().normalize();
         Path conf = config.toAbsolutePath().normalize();
         if (Files.exists(conf, LinkOption.NOFOLLOW_LINKS)) {
@@ -104,9 +99,8 @@ public final class Vault {
         if (conf.getParent() == null || !Files.isDirectory(conf.getParent())) {
             throw new VaultException(conf.getParent() + ": no such directory for the vault config");
         }
-        boolean made = false;
         if (Files.exists(low, LinkOption.NOFOLLOW_LINKS)) {
-            if (!Files.isDirectory(low)) {
+            if (!Files.isDirectory(low, LinkOption.NOFOLLOW_LINKS)) {
                 throw new VaultException(low + " exists and is not a directory");
             }
             try (Stream<Path> s = Files.list(low)) {
@@ -114,8 +108,27 @@ public final class Vault {
                     throw new VaultException(low + " is not empty: a new vault needs an empty or missing directory");
                 }
             }
-        } else {
-            Files.createDirectories(low.getParent());
+        } else if (low.getParent() == null || !Files.isDirectory(low.getParent())) {
+            throw new VaultException(low.getParent() + ": no such directory");
+        }
+    }
+
+    /**
+     * Makes a vault: {@code lower} (created 0700 when missing; else it must be an empty directory)
+     * and its config at {@code config}, written atomically, 0600, never replacing one.
+     *
+     * @param passphrase the user's passphrase, which the config's passphrase protector opens with
+     */
+    public static Created init(Path lower, Path config, char[] passphrase, int keyBytes, boolean encryptNames,
+            SecureRandom rng) throws IOException {
+        if (keyBytes != 16 && keyBytes != 24 && keyBytes != 32) {
+            throw new IllegalArgumentException("key bytes must be 16, 24 or 32");
+        }
+        Path low = lower.toAbsolutePath().normalize();
+        Path conf = config.toAbsolutePath().normalize();
+        checkPlace(low, conf);
+        boolean made = false;
+        if (!Files.exists(low, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectory(low, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             made = true;
         }
