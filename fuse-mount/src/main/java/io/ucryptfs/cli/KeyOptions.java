@@ -11,6 +11,8 @@ import io.ucryptfs.core.keys.WrappedPassphrase;
 import io.ucryptfs.core.keys.WrongPassphraseException;
 import io.ucryptfs.core.names.EcryptfsNameCipher;
 import io.ucryptfs.core.names.InvalidNameException;
+import io.ucryptfs.keystore.vault.Vault;
+import io.ucryptfs.keystore.vault.VaultException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +30,8 @@ import picocli.CommandLine.Option;
  *       to mount.ecryptfs (salt, key size and name encryption as options, names found out when not given);
  *   <li>{@code --wrapped-passphrase FILE}: the passphrase is the login passphrase that unwraps an
  *       ecryptfs-utils {@code wrapped-passphrase}; {@code Private.sig} beside it names the keys;
+ *   <li>nothing, on a vault (a config at {@code LOWER.ucryptfs} or {@code --config FILE}, see
+ *       {@link Vault}): the passphrase opens the vault, which holds the keys and settings;
  *   <li>nothing, on {@code ~/.Private}: {@code ~/.ecryptfs/wrapped-passphrase} is used as above.
  * </ul>
  */
@@ -42,6 +46,9 @@ public class KeyOptions {
     @Option(names = "--wrapped-passphrase", paramLabel = "FILE",
             description = "Unwrap the mount passphrase from an ecryptfs-utils wrapped-passphrase FILE with the login passphrase.")
     Path wrappedPassphrase;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "The vault's config (default: LOWER.ucryptfs beside LOWER).")
+    Path config;
 
     @Option(names = "--salt", paramLabel = "HEX", description = "Passphrase salt, 16 hex digits (default 0011223344556677).")
     String salt;
@@ -109,6 +116,15 @@ public class KeyOptions {
      */
     public MountOptions.Builder resolve(Path lower) throws UserError, IOException {
         Path wrapped = wrappedPassphrase;
+        if (config != null && given()) {
+            throw new UserError("--config is for vaults; not with --ecryptfs or --wrapped-passphrase");
+        }
+        if (!given()) {
+            Optional<Path> vault = vaultConfig(lower);
+            if (vault.isPresent()) {
+                return fromVault(lower, vault.get());
+            }
+        }
         if (!ecryptfs && wrapped == null) {
             wrapped = ubuntuWrappedPassphrase(lower).orElseThrow(() -> new UserError(
                     lower + " is not a ucryptfs vault; for an eCryptfs directory give --ecryptfs (mount passphrase) "
@@ -126,6 +142,53 @@ public class KeyOptions {
         } finally {
             Secrets.wipe(bytes);
         }
+    }
+
+    /** The vault config of {@code lower}: {@code --config}, else {@code LOWER.ucryptfs} if there is one. */
+    private Optional<Path> vaultConfig(Path lower) throws UserError {
+        if (config != null) {
+            if (!Files.isRegularFile(config)) {
+                throw new UserError(config + ": no such vault config");
+            }
+            return Optional.of(config);
+        }
+        try {
+            Path p = Vault.defaultConfig(lower);
+            return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+        } catch (VaultException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Keys and settings from a vault, opened with the user's passphrase. */
+    private MountOptions.Builder fromVault(Path lower, Path conf) throws UserError, IOException {
+        if (salt != null || fnek != null || keyBytes != null) {
+            throw new UserError("--salt, --fnek and --key-bytes come from the vault config " + conf + "; leave them out");
+        }
+        char[] pass = readPassphrase("Passphrase for " + lower + ": ");
+        Vault.Unlocked v;
+        try {
+            v = Vault.unlock(conf, pass, note -> System.err.println("ucryptfs: note: " + note));
+        } catch (WrongPassphraseException e) {
+            throw new UserError(UserError.WRONG_KEY, "wrong passphrase");
+        } catch (VaultException e) {
+            throw new UserError(UserError.FAILURE, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UserError(UserError.FAILURE, InitCommand.ioMessage(e), e);
+        } finally {
+            java.util.Arrays.fill(pass, '\0');
+        }
+        String sig = v.keys().signatures().get(0);
+        LowerProbe.Result probe = LowerProbe.scan(lower, 200);
+        if (probe.encryptedFiles() > 0 && !probe.signatures().contains(sig)) {
+            v.destroy();
+            throw new UserError(lower + " is not the lower directory of vault " + conf + ": its files want keys "
+                    + probe.signatures() + ", the vault's is " + sig);
+        }
+        return MountOptions.builder(v.keys())
+                .keyBytes(v.keyBytes())
+                .encryptNames(v.encryptNames())
+                .passthrough(passthrough);
     }
 
     private MountOptions.Builder fromWrapped(Path lower, Path wrapped, byte[] saltBytes) throws UserError, IOException {

@@ -141,7 +141,7 @@ public final class MountCommand implements Callable<Integer> {
     /** Front process: checks the keys, starts the daemon, relays its first line, exits. */
     private int startDaemon() throws Exception {
         keys.remember(true);
-        keys.resolve(lower); // wrong passphrase: UserError(2) here, nothing started
+        keys.resolve(lower).build().keys().destroy(); // wrong passphrase: UserError(2) here, nothing started
         char[] pass = keys.remembered();
         Path log = StateFiles.log(mountPoint);
         List<String> cmd = new ArrayList<>();

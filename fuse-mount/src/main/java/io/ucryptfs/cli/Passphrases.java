@@ -22,7 +22,17 @@ public final class Passphrases {
     /** Reads one passphrase: from {@code passfile} if given, else the terminal (prompting), else stdin. */
     public static char[] read(Path passfile, String prompt) throws IOException {
         if (passfile != null) {
-            return firstLine(Files.readAllBytes(passfile), passfile.toString());
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(passfile);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException(passfile + ": no such file", e);
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new IOException(passfile + ": permission denied", e);
+            } catch (IOException e) {
+                throw new IOException(passfile + ": " + e.getMessage(), e);
+            }
+            return firstLine(bytes, passfile.toString());
         }
         Console c = System.console();
         if (c != null) {
