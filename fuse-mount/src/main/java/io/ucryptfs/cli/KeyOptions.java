@@ -78,8 +78,42 @@ public class KeyOptions {
         return r;
     }
 
+    private char[] preset;
+
+    /** Use this passphrase instead of asking (it was just asked for, e.g. to create the vault). */
+    void preset(char[] passphrase) {
+        this.preset = passphrase.clone();
+    }
+
+    /**
+     * Whether mounting {@code lower} should create a vault first: no key options, no vault config,
+     * not Ubuntu's ~/.Private, and LOWER missing or an empty directory.
+     */
+    boolean wantsNewVault(Path lower) throws UserError, IOException {
+        if (given() || vaultConfig(lower).isPresent() || ubuntuWrappedPassphrase(lower).isPresent()) {
+            return false;
+        }
+        if (!Files.exists(lower)) {
+            return true;
+        }
+        if (!Files.isDirectory(lower)) {
+            return false;
+        }
+        try (var s = Files.list(lower)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    Path configFor(Path lower) throws UserError {
+        try {
+            return config != null ? config.toAbsolutePath().normalize() : Vault.defaultConfig(lower);
+        } catch (VaultException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
     private char[] readPassphrase(String prompt) throws IOException {
-        char[] p = Passphrases.read(passfile, prompt);
+        char[] p = preset != null ? preset.clone() : Passphrases.read(passfile, prompt);
         if (remember) {
             remembered = p.clone();
         }

@@ -7,6 +7,9 @@ import io.ucryptfs.core.fs.MountOptions;
 import io.ucryptfs.fuse.FuseMount;
 import io.ucryptfs.fuse.MountSettings;
 import io.ucryptfs.fuse.MountTable;
+import io.ucryptfs.keystore.vault.Vault;
+import io.ucryptfs.keystore.vault.VaultException;
+import java.security.SecureRandom;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -86,12 +89,33 @@ public final class MountCommand implements Callable<Integer> {
             return runDaemon();
         }
         Logging.configure(null, verbose);
+        if (keys.wantsNewVault(lower)) {
+            createVault();
+        }
         checkPlaces();
         if (foreground) {
             MountOptions.Builder o = keys.resolve(lower);
             return serve(o, null);
         }
         return startDaemon();
+    }
+
+    /** First use: LOWER is missing or empty and no vault config exists: make the vault, as init does. */
+    private void createVault() throws UserError, IOException {
+        Path conf = keys.configFor(lower);
+        System.err.println("ucryptfs: " + lower + " is not a vault yet: creating one (config " + conf + ")");
+        char[] pass = Passphrases.readNew(keys.passfile(), "New passphrase for " + lower + ": ");
+        try {
+            Vault.checkPlace(lower, conf);
+            Vault.Created v = Vault.init(lower, conf, pass, 16, true, new SecureRandom());
+            System.err.println("ucryptfs: made vault " + lower + " (file key " + v.fileKeySig() + ")");
+            v.destroy();
+            keys.preset(pass);
+        } catch (VaultException e) {
+            throw new UserError(UserError.FAILURE, e.getMessage(), e);
+        } finally {
+            Arrays.fill(pass, '\0');
+        }
     }
 
     private void checkPlaces() throws UserError, IOException {
