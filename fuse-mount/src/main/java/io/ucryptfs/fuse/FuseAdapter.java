@@ -6,6 +6,7 @@ import io.ucryptfs.core.fs.FileAttributes;
 import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.fs.FsStats;
 import io.ucryptfs.core.fs.OpenMode;
+import io.ucryptfs.core.util.Pool;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -42,8 +43,8 @@ public final class FuseAdapter extends FuseStubFS {
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int MAX_IO = 1 << 20;
 
-    /** One I/O buffer per FUSE thread: jnr's Pointer copies from and to a Java array. */
-    private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[128 * 1024]);
+    /** I/O buffers (jnr's Pointer copies from and to a Java array), pooled: libfuse's threads come and go. */
+    private static final Pool<byte[]> BUFFERS = new Pool<>(() -> new byte[MountSettings.MAX_IO]);
 
     private final CryptFileSystem fs;
     private final Set<Long> appendHandles = ConcurrentHashMap.newKeySet();
@@ -68,13 +69,16 @@ public final class FuseAdapter extends FuseStubFS {
         return -Errno.EIO;
     }
 
+    /** A buffer of at least {@code size} bytes (at most MAX_IO); give it back with {@link #done}. */
     private static byte[] buffer(long size) {
-        byte[] b = BUFFERS.get();
-        if (b.length < size) {
-            b = new byte[(int) Math.min(Math.max(size, b.length * 2L), MAX_IO)];
-            BUFFERS.set(b);
+        byte[] b = BUFFERS.take();
+        return b.length >= size ? b : new byte[(int) Math.min(size, MAX_IO)];
+    }
+
+    private static void done(byte[] b) {
+        if (b.length == MountSettings.MAX_IO) {
+            BUFFERS.give(b);
         }
-        return b;
     }
 
     // ---- attributes ----
@@ -207,9 +211,13 @@ public final class FuseAdapter extends FuseStubFS {
         try {
             int want = (int) Math.min(size, MAX_IO);
             byte[] b = buffer(want);
-            int n = fs.read(fi.fh.get(), ByteBuffer.wrap(b, 0, want), offset);
-            buf.put(0, b, 0, n);
-            return n;
+            try {
+                int n = fs.read(fi.fh.get(), ByteBuffer.wrap(b, 0, want), offset);
+                buf.put(0, b, 0, n);
+                return n;
+            } finally {
+                done(b);
+            }
         } catch (FsException e) {
             return fail("read", path, e);
         } catch (RuntimeException e) {
@@ -222,13 +230,17 @@ public final class FuseAdapter extends FuseStubFS {
         try {
             int n = (int) Math.min(size, MAX_IO);
             byte[] b = buffer(n);
-            buf.get(0, b, 0, n);
-            long h = fi.fh.get();
-            if (appendHandles.contains(h)) {
-                fs.append(h, ByteBuffer.wrap(b, 0, n));
-                return n;
+            try {
+                buf.get(0, b, 0, n);
+                long h = fi.fh.get();
+                if (appendHandles.contains(h)) {
+                    fs.append(h, ByteBuffer.wrap(b, 0, n));
+                    return n;
+                }
+                return fs.write(h, ByteBuffer.wrap(b, 0, n), offset);
+            } finally {
+                done(b);
             }
-            return fs.write(h, ByteBuffer.wrap(b, 0, n), offset);
         } catch (FsException e) {
             return fail("write", path, e);
         } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package io.ucryptfs.core.file;
 
 import io.ucryptfs.core.format.ContentCryptor;
 import io.ucryptfs.core.format.UnlockedHeader;
+import io.ucryptfs.core.util.Pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class EncryptedFile implements FileContent {
     private static final Logger log = LoggerFactory.getLogger(EncryptedFile.class);
 
-    private static final ThreadLocal<ByteBuffer> CIPHERTEXT = new ThreadLocal<>();
+    /** Ciphertext staging buffers, pooled (libfuse's threads come and go; see {@link Pool}). */
+    private static final Pool<ByteBuffer> CIPHERTEXT = new Pool<>(() -> ByteBuffer.allocate(0));
 
     private final FileChannel channel;
     private final UnlockedHeader header;
@@ -211,12 +213,16 @@ public final class EncryptedFile implements FileContent {
         if (first < last) {
             ByteBuffer zero = ByteBuffer.allocate(extentSize);
             ByteBuffer out = cipherBuffer();
-            for (long idx = first; idx < last; idx++) {
-                zero.clear();
-                out.clear();
-                cryptor.encryptExtent(idx, zero, out);
-                out.flip();
-                writeFully(out, extentPosition(idx));
+            try {
+                for (long idx = first; idx < last; idx++) {
+                    zero.clear();
+                    out.clear();
+                    cryptor.encryptExtent(idx, zero, out);
+                    out.flip();
+                    writeFully(out, extentPosition(idx));
+                }
+            } finally {
+                CIPHERTEXT.give(out);
             }
         }
         size = newSize;
@@ -398,8 +404,9 @@ public final class EncryptedFile implements FileContent {
                     }
                 }
                 if (e == null) {
-                    e = new Extent(idx, cache.newBuffer());
-                    if (load && idx * extentSize < size) {
+                    boolean fromDisk = load && idx * extentSize < size;
+                    e = new Extent(idx, fromDisk ? cache.scratchBuffer() : cache.newBuffer());
+                    if (fromDisk) {
                         try {
                             loadInto(e);
                         } catch (IOException ex) {
@@ -433,17 +440,20 @@ public final class EncryptedFile implements FileContent {
 
     private void loadInto(Extent e) throws IOException {
         ByteBuffer in = cipherBuffer();
-        in.clear();
-        long pos = extentPosition(e.index);
-        while (in.hasRemaining()) {
-            int n = channel.read(in, pos + in.position());
-            if (n < 0) {
-                throw new TruncatedFileException(name + ": lower file ends inside extent " + e.index
-                        + " (at byte " + (pos + in.position()) + "); its header says " + size + " plaintext bytes");
+        try {
+            long pos = extentPosition(e.index);
+            while (in.hasRemaining()) {
+                int n = channel.read(in, pos + in.position());
+                if (n < 0) {
+                    throw new TruncatedFileException(name + ": lower file ends inside extent " + e.index
+                            + " (at byte " + (pos + in.position()) + "); its header says " + size + " plaintext bytes");
+                }
             }
+            in.flip();
+            cryptor.decryptExtent(e.index, in, ByteBuffer.wrap(e.data));
+        } finally {
+            CIPHERTEXT.give(in);
         }
-        in.flip();
-        cryptor.decryptExtent(e.index, in, ByteBuffer.wrap(e.data));
         long endInExtent = size - e.index * extentSize;
         if (endInExtent < extentSize) {
             // keep bytes past the end zero, whatever the lower file held there
@@ -458,10 +468,13 @@ public final class EncryptedFile implements FileContent {
                 return;
             }
             ByteBuffer out = cipherBuffer();
-            out.clear();
-            cryptor.encryptExtent(e.index, ByteBuffer.wrap(e.data), out);
-            out.flip();
-            writeFully(out, extentPosition(e.index));
+            try {
+                cryptor.encryptExtent(e.index, ByteBuffer.wrap(e.data), out);
+                out.flip();
+                writeFully(out, extentPosition(e.index));
+            } finally {
+                CIPHERTEXT.give(out);
+            }
             e.markClean();
         }
     }
@@ -505,11 +518,11 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
+    /** A cleared staging buffer of one ciphertext extent; give it back to {@link #CIPHERTEXT}. */
     private ByteBuffer cipherBuffer() {
-        ByteBuffer b = CIPHERTEXT.get();
-        if (b == null || b.capacity() < cryptor.ciphertextExtentSize()) {
+        ByteBuffer b = CIPHERTEXT.take();
+        if (b.capacity() < cryptor.ciphertextExtentSize()) {
             b = ByteBuffer.allocate(cryptor.ciphertextExtentSize());
-            CIPHERTEXT.set(b);
         }
         b.clear().limit(cryptor.ciphertextExtentSize());
         return b;

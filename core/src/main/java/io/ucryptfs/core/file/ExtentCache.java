@@ -82,7 +82,13 @@ public final class ExtentCache {
         }
     }
 
+    /** A zeroed extent buffer. */
     byte[] newBuffer() {
+        return buffers.takeZeroed();
+    }
+
+    /** An extent buffer to be overwritten whole (a decrypted extent, a ciphertext). */
+    byte[] scratchBuffer() {
         return buffers.take();
     }
 

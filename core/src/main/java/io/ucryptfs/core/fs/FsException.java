@@ -16,6 +16,16 @@ public class FsException extends IOException {
         this.errno = errno;
     }
 
+    /**
+     * No stack trace: an errno is an answer, often an expected one (ENOENT for every lookup of a name
+     * about to be created), and filling a stack trace costs more than the lookup. The cause, if any,
+     * keeps its own.
+     */
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return this;
+    }
+
     public FsException(int errno, String message, Throwable cause) {
         super(message, cause);
         this.errno = errno;

@@ -78,7 +78,7 @@ public final class EcryptfsNameCipher implements NameCipher, Destroyable, AutoCl
     private final byte[] signature;
     private final String signatureHex;
     private final byte[] padding;
-    private final ThreadLocalAesEcb aes;
+    private final PooledAesEcb aes;
     private final int maxName;
     private final int maxTarget;
     private volatile boolean destroyed;
@@ -97,7 +97,7 @@ public final class EcryptfsNameCipher implements NameCipher, Destroyable, AutoCl
         this.padding = paddingStream(fnek);
         byte[] k = fnek.aesKey(keyBytes);
         try {
-            this.aes = new ThreadLocalAesEcb(k);
+            this.aes = new PooledAesEcb(k);
         } finally {
             Arrays.fill(k, (byte) 0);
         }

@@ -9,6 +9,7 @@ import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import io.ucryptfs.core.util.Pool;
 
 /**
  * eCryptfs data extents: AES-CBC without padding over each 4 KiB extent, with
@@ -16,15 +17,16 @@ import javax.crypto.spec.SecretKeySpec;
  * Mirrors {@code ecryptfs_compute_root_iv}, {@code ecryptfs_derive_iv} and {@code crypt_extent}
  * (fs/ecryptfs/crypto.c).
  *
- * <p>Hot path: the JDK's AES (AES-NI intrinsics) with one {@link Cipher} and one MD5 per thread, reused
- * across files; the JDK keeps the expanded AES key while the key bytes stay the same, so a thread working
- * on one file never re-expands it. Nothing is allocated per extent but the small IV spec the JCE API needs.
+ * <p>Hot path: the JDK's AES (AES-NI intrinsics) with pooled {@link Cipher}s and MD5s, reused
+ * across files (a pool, not per thread: libfuse's worker threads come and go); the JDK keeps the expanded
+ * AES key while the key bytes stay the same. Nothing is allocated per extent but the small IV spec the
+ * JCE API needs.
  */
 final class EcryptfsContentCryptor implements ContentCryptor {
 
     private static final int IV_BYTES = 16;
 
-    /** Per-thread primitives: getting a Cipher is slow; initialising one is cheap. */
+    /** Pooled primitives: getting a Cipher is slow; initialising one is cheap. */
     private static final class ThreadState {
         final Cipher cbc;
         final MessageDigest md5;
@@ -41,7 +43,7 @@ final class EcryptfsContentCryptor implements ContentCryptor {
         }
     }
 
-    private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
+    private static final Pool<ThreadState> STATES = new Pool<>(ThreadState::new);
 
     private final SecretKeySpec key;
     private final byte[] keyBytes;
@@ -53,8 +55,12 @@ final class EcryptfsContentCryptor implements ContentCryptor {
     EcryptfsContentCryptor(byte[] fek) {
         this.keyBytes = fek.clone();
         this.key = new SecretKeySpec(keyBytes, "AES");
-        ThreadState st = STATE.get();
-        this.rootIv = st.md5.digest(keyBytes);
+        ThreadState st = STATES.take();
+        try {
+            this.rootIv = st.md5.digest(keyBytes);
+        } finally {
+            STATES.give(st);
+        }
         this.ivs = new ExtentIv(rootIv);
     }
 
@@ -75,9 +81,13 @@ final class EcryptfsContentCryptor implements ContentCryptor {
 
     /** Test hook: the IV bytes of extent {@code index}. */
     byte[] ivFor(long index) {
-        ThreadState st = STATE.get();
-        deriveIv(st, index);
-        return st.iv.clone();
+        ThreadState st = STATES.take();
+        try {
+            deriveIv(st, index);
+            return st.iv.clone();
+        } finally {
+            STATES.give(st);
+        }
     }
 
     private void crypt(int mode, long index, ByteBuffer in, ByteBuffer out) {
@@ -88,15 +98,17 @@ final class EcryptfsContentCryptor implements ContentCryptor {
             throw new IllegalArgumentException("an extent is " + EcryptfsHeader.EXTENT_SIZE + " bytes; got "
                     + in.remaining() + " in, " + out.remaining() + " out");
         }
-        ThreadState st = STATE.get();
-        deriveIv(st, index);
+        ThreadState st = STATES.take();
         try {
+            deriveIv(st, index);
             st.cbc.init(mode, key, new IvParameterSpec(st.iv));
             st.cbc.doFinal(in, out);
         } catch (ShortBufferException e) {
             throw new IllegalArgumentException(e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-CBC failed", e);
+        } finally {
+            STATES.give(st);
         }
     }
 

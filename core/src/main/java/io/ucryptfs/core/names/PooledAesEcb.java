@@ -4,41 +4,51 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import io.ucryptfs.core.util.Pool;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.Destroyable;
 
 /**
- * AES-ECB without padding under one key, with one pair of initialised JDK {@link Cipher}s per thread
+ * AES-ECB without padding under one key, with a pool of initialised JDK {@link Cipher} pairs
  * ({@code Cipher} is not thread-safe, and {@code getInstance} + {@code init} per name would cost more
- * than encrypting the name). This is the kernel's {@code ecb(aes)} key tfm that
+ * than encrypting the name; a pool rather than one pair per thread, because libfuse's worker threads
+ * come and go). This is the kernel's {@code ecb(aes)} key tfm that
  * {@code ecryptfs_get_tfm_and_mutex_for_cipher_name} hands to the tag 70 code, where the kernel
  * serialises on one tfm with a mutex instead.
  *
- * <p>{@link #destroy()} wipes our copy of the key and re-keys every thread's ciphers with zeros, so
+ * <p>{@link #destroy()} wipes our copy of the key and re-keys every pair's ciphers with zeros, so
  * none of them can be used any more. The JDK keeps internal copies of key material (the expanded key
  * schedule, the key spec's clone) that Java cannot reliably wipe; this is best effort. The registry of
- * per-thread ciphers (needed to reach other threads' ciphers on destroy) holds one small entry per
- * thread that ever used this instance, also after the thread ends: meant for a mount's fixed pool.
+ * pairs (needed to reach them all on destroy) holds as many as were ever in use at once.
  */
-final class ThreadLocalAesEcb implements Destroyable {
+final class PooledAesEcb implements Destroyable {
 
     private final byte[] key;
     private final Set<PerThread> all = ConcurrentHashMap.newKeySet();
-    private final ThreadLocal<PerThread> local = ThreadLocal.withInitial(this::newPerThread);
+    private final Pool<PerThread> pool = new Pool<>(this::newPerThread);
     private volatile boolean destroyed;
 
     /** @param key 16, 24 or 32 bytes; copied */
-    ThreadLocalAesEcb(byte[] key) {
+    PooledAesEcb(byte[] key) {
         this.key = key.clone();
     }
 
     byte[] encrypt(byte[] blocks) {
-        return local.get().run(true, blocks);
+        return run(true, blocks);
     }
 
     byte[] decrypt(byte[] blocks) {
-        return local.get().run(false, blocks);
+        return run(false, blocks);
+    }
+
+    private byte[] run(boolean encrypt, byte[] blocks) {
+        PerThread p = pool.take();
+        try {
+            return p.run(encrypt, blocks);
+        } finally {
+            pool.give(p);
+        }
     }
 
     private PerThread newPerThread() {
@@ -65,7 +75,7 @@ final class ThreadLocalAesEcb implements Destroyable {
             p.wipe();
         }
         all.clear();
-        local.remove();
+        pool.drain(p -> { });
         Arrays.fill(key, (byte) 0);
     }
 
@@ -94,7 +104,7 @@ final class ThreadLocalAesEcb implements Destroyable {
         }
 
         // Synchronised only so destroy() on another thread cannot re-key mid-operation; uncontended
-        // otherwise (one PerThread per thread).
+        // otherwise (a pair is used by one thread at a time).
         synchronized byte[] run(boolean encrypt, byte[] blocks) {
             if (wiped) {
                 throw new IllegalStateException("name cipher key was destroyed");
