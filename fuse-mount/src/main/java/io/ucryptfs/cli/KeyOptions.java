@@ -86,22 +86,12 @@ public class KeyOptions {
     }
 
     /**
-     * Whether mounting {@code lower} should create a vault first: no key options, no vault config,
-     * not Ubuntu's ~/.Private, and LOWER missing or an empty directory.
+     * Whether mounting {@code lower} should create a vault first: no key options, no vault config, and
+     * no LOWER at all. (An existing empty LOWER may be a vault whose config lives elsewhere; making a
+     * second vault there would be a surprise, so that one gets "not a ucryptfs vault".)
      */
     boolean wantsNewVault(Path lower) throws UserError, IOException {
-        if (given() || vaultConfig(lower).isPresent() || ubuntuWrappedPassphrase(lower).isPresent()) {
-            return false;
-        }
-        if (!Files.exists(lower)) {
-            return true;
-        }
-        if (!Files.isDirectory(lower)) {
-            return false;
-        }
-        try (var s = Files.list(lower)) {
-            return s.findAny().isEmpty();
-        }
+        return !given() && config == null && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     Path configFor(Path lower) throws UserError {

@@ -100,7 +100,7 @@ public final class MountCommand implements Callable<Integer> {
         return startDaemon();
     }
 
-    /** First use: LOWER is missing or empty and no vault config exists: make the vault, as init does. */
+    /** First use: LOWER does not exist and no vault config does: make the vault, as init does. */
     private void createVault() throws UserError, IOException {
         Path conf = keys.configFor(lower);
         System.err.println("ucryptfs: " + lower + " is not a vault yet: creating one (config " + conf + ")");

@@ -53,6 +53,11 @@ public final class FuseAdapter extends FuseStubFS {
         this.fs = fs;
     }
 
+    /** The libfuse operations table jnr-fuse built for this adapter (for {@link JavaThreadLoop}). */
+    ru.serce.jnrfuse.struct.FuseOperations operations() {
+        return fuseOperations;
+    }
+
     private static int fail(String op, String path, FsException e) {
         int errno = e.errno();
         if (errno == Errno.EIO || errno == Errno.EACCES && e.getMessage().contains("no key")) {

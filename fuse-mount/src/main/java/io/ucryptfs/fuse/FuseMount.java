@@ -5,6 +5,8 @@ import io.ucryptfs.core.fs.FsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,6 +21,9 @@ import org.slf4j.LoggerFactory;
 public final class FuseMount implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
 
+    /** Request threads: FUSE requests of several processes (and readahead) run in parallel. */
+    static final int THREADS = Math.max(4, 2 * java.lang.Runtime.getRuntime().availableProcessors());
+
     private final CryptFileSystem fs;
     private final FuseAdapter adapter;
     private final Path mountPoint;
@@ -31,10 +36,11 @@ public final class FuseMount implements AutoCloseable {
         this.fs = fs;
         this.adapter = new FuseAdapter(fs);
         this.mountPoint = mountPoint.toAbsolutePath().normalize();
-        String[] args = settings.fuseArgs();
+        List<String> argv = new ArrayList<>(List.of("ucryptfs", "-f", this.mountPoint.toString()));
+        argv.addAll(List.of(settings.fuseArgs()));
         this.loop = new Thread(() -> {
             try {
-                adapter.mount(this.mountPoint, true, false, args);
+                JavaThreadLoop.setup(adapter.operations(), argv.toArray(new String[0])).run(THREADS);
             } catch (Throwable t) {
                 failure.set(t);
             } finally {
@@ -98,7 +104,14 @@ public final class FuseMount implements AutoCloseable {
         }
         closed = true;
         if (ended.getCount() > 0) {
-            adapter.umount();
+            try {
+                String out = Fusermount.unmount(mountPoint, false);
+                if (!out.isBlank()) {
+                    log.warn("fusermount: {}", out.trim());
+                }
+            } catch (IOException e) {
+                log.warn("fusermount failed: {}", e.getMessage());
+            }
             try {
                 if (!ended.await(30, TimeUnit.SECONDS)) {
                     log.warn("the FUSE loop did not end 30 s after unmounting {}", mountPoint);
