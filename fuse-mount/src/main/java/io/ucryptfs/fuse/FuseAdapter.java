@@ -49,8 +49,29 @@ public final class FuseAdapter extends FuseStubFS {
     private final CryptFileSystem fs;
     private final Set<Long> appendHandles = ConcurrentHashMap.newKeySet();
 
+    /**
+     * libfuse2's {@code fuse_operations} flag bits (an unsigned int of bit fields, whose first byte jnr-fuse
+     * declares as the padding {@code flag_nullpath_ok}): bit 2 is {@code flag_utime_omit_ok}.
+     */
+    private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
+
     public FuseAdapter(CryptFileSystem fs) {
         this.fs = fs;
+        // Without flag_utime_omit_ok libfuse2 calls utimens only when both times are set, and silently
+        // drops a change of one of them (touch -m, touch -a, utimensat with UTIME_OMIT) yet answers 0.
+        // instant() below handles UTIME_OMIT and UTIME_NOW.
+        jnr.ffi.Struct.getMemory(fuseOperations).putByte(Offsets.of(fuseOperations.flag_nullpath_ok), (byte) FLAG_UTIME_OMIT_OK);
+    }
+
+    /** A struct member's offset: jnr-ffi lets only Struct subclasses see it. */
+    private static final class Offsets extends jnr.ffi.Struct {
+        private Offsets() {
+            super(jnr.ffi.Runtime.getSystemRuntime());
+        }
+
+        static long of(jnr.ffi.Struct.AbstractMember m) {
+            return m.offset();
+        }
     }
 
     /** The libfuse operations table jnr-fuse built for this adapter (for {@link JavaThreadLoop}). */

@@ -449,7 +449,15 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void utimens(String path, Instant atime, Instant mtime) throws FsException {
         writable(path);
         try {
-            BasicFileAttributeView v = Files.getFileAttributeView(paths.lower(path), BasicFileAttributeView.class, NOFOLLOW);
+            Path lower = paths.lower(path);
+            // Write back the file's cached writes first: written back later, they would set the lower mtime to
+            // the time of the write-back (cp -a and tar x set the times on a file they still have open)
+            LowerAttributes.Raw raw = attributes.read(lower);
+            OpenFile open = raw.type() == FileType.REGULAR ? table.find(raw.inode()) : null;
+            if (open != null) {
+                open.content.flush();
+            }
+            BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
             v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);

@@ -269,6 +269,22 @@ class EcryptfsFileSystemTest {
     }
 
     @Test
+    void utimensOnAFileStillOpenWithCachedWritesSticksAfterRelease() throws Exception {
+        // cp -a and tar x: write, set the times through the open file, then close
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), encryptedNames().build())) {
+            long h = fs.create("/f", 0644);
+            fs.write(h, ByteBuffer.wrap(bytes("cached, not yet written back")), 0);
+            Instant t = Instant.parse("2020-01-02T03:04:05Z");
+            fs.utimens("/f", t, t);
+            Thread.sleep(5);
+            fs.flush(h);
+            fs.release(h);
+            assertEquals(t, fs.getattr("/f").mtime());
+            assertArrayEquals(bytes("cached, not yet written back"), readFile(fs, "/f"));
+        }
+    }
+
+    @Test
     void userXattrsPassThroughAndTheHeaderXattrIsHidden() throws Exception {
         try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), plainNames(KEY_A).headerInXattr(true).build())) {
             writeFile(fs, "/f", bytes("data in extents, header in xattr"));
