@@ -33,13 +33,13 @@ public final class EncryptedFile implements FileContent {
     /** Ciphertext staging buffers, pooled (libfuse's threads come and go; see {@link Pool}). */
     private static final Pool<ByteBuffer> CIPHERTEXT = new Pool<>(() -> ByteBuffer.allocate(0));
 
-    private final FileChannel channel;
+    final FileChannel channel;
     private final UnlockedHeader header;
-    private final ContentCryptor cryptor;
-    private final ExtentCache cache;
-    private final int extentSize;
+    final ContentCryptor cryptor;
+    final ExtentCache cache;
+    final int extentSize;
     private final long dataOffset;
-    private final String name;
+    final String name;
     private final boolean writable;
     /** Where the lower file is now; null once it was replaced by a rename (its xattr is gone with it). */
     private volatile Path lowerPath;
@@ -55,6 +55,7 @@ public final class EncryptedFile implements FileContent {
 
     private volatile long size;
     private boolean sizeDirty;
+    private final StreamingIo streaming;
     private boolean closed;
 
     /**
@@ -76,6 +77,7 @@ public final class EncryptedFile implements FileContent {
         this.name = name;
         this.writable = writable;
         this.size = header.plaintextSize();
+        this.streaming = new StreamingIo(this);
     }
 
     @Override
@@ -123,6 +125,14 @@ public final class EncryptedFile implements FileContent {
             long pos = offset;
             while (pos < end) {
                 long idx = pos / extentSize;
+                if (!cached(idx)) {
+                    // extents nobody holds decrypted: straight from the lower file, in one read
+                    long runEnd = Math.min(end, (idx + countUncached(idx, end)) * extentSize);
+                    streaming.read(idx, dst, pos, runEnd);
+                    done += (int) (runEnd - pos);
+                    pos = runEnd;
+                    continue;
+                }
                 int within = (int) (pos % extentSize);
                 int n = (int) Math.min(extentSize - within, end - pos);
                 Extent e = pin(idx, true);
@@ -138,6 +148,24 @@ public final class EncryptedFile implements FileContent {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * Whether extent {@code idx} has a decrypted copy here (in use, idle in the cache, being evicted,
+     * or kept after a failed write-back): then it must be read and written through that copy.
+     */
+    private boolean cached(long idx) {
+        return resident.contains(idx) || active.containsKey(idx) || unwritten.containsKey(idx);
+    }
+
+    /** How many extents from {@code idx} on, up to the one holding byte {@code end - 1}, are not cached. */
+    private int countUncached(long idx, long end) {
+        long last = (end - 1) / extentSize;
+        int n = 0;
+        while (idx + n <= last && n < StreamingIo.MAX_RUN && !cached(idx + n)) {
+            n++;
+        }
+        return n;
     }
 
     @Override
@@ -159,6 +187,23 @@ public final class EncryptedFile implements FileContent {
                 long idx = pos / extentSize;
                 int within = (int) (pos % extentSize);
                 int n = (int) Math.min(extentSize - within, end - pos);
+                if (within == 0 && (n == extentSize || pos + n >= size) && !cached(idx)) {
+                    // whole extents (or the new last one) that nobody holds decrypted: encrypt them
+                    // straight from the caller's bytes, one lower write, no read-modify-write
+                    long runEnd = pos;
+                    int count = 0;
+                    while (runEnd < end && count < StreamingIo.MAX_RUN) {
+                        long rn = Math.min(extentSize, end - runEnd);
+                        if (!(rn == extentSize || runEnd + rn >= size) || cached(runEnd / extentSize)) {
+                            break;
+                        }
+                        runEnd += rn;
+                        count++;
+                    }
+                    streaming.write(idx, src, pos, runEnd);
+                    pos = runEnd;
+                    continue;
+                }
                 // no need to decrypt what is about to be overwritten whole, or what lies past the end
                 boolean whole = within == 0 && (n == extentSize || pos + n >= size);
                 boolean beyondEnd = idx * extentSize >= size;
@@ -507,11 +552,11 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
-    private long extentPosition(long idx) {
+    long extentPosition(long idx) {
         return dataOffset + idx * (long) cryptor.ciphertextExtentSize();
     }
 
-    private void writeFully(ByteBuffer b, long pos) throws IOException {
+    void writeFully(ByteBuffer b, long pos) throws IOException {
         long p = pos;
         while (b.hasRemaining()) {
             p += channel.write(b, p);
