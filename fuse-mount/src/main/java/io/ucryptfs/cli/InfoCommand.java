@@ -48,7 +48,7 @@ public final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure(null, verbose);
         KeyRing ring = null;
-        if (keys.given()) {
+        if (keys.anyKeySource()) {
             Path dir = files.get(0).toAbsolutePath().normalize().getParent();
             ring = keys.resolve(dir).build().keys();
         }

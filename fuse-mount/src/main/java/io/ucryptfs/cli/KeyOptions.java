@@ -94,6 +94,32 @@ public class KeyOptions {
         return !given() && config == null && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
+    /** Key size for a vault made on first use: --key-bytes, else 16 (as ecryptfs-setup-private). */
+    int newVaultKeyBytes() throws UserError {
+        int kb = keyBytes != null ? keyBytes : 16;
+        if (kb != 16 && kb != 24 && kb != 32) {
+            throw new UserError("--key-bytes must be 16, 24 or 32");
+        }
+        return kb;
+    }
+
+    /** Whether a vault made on first use encrypts names: yes unless --no-fnek. */
+    boolean newVaultEncryptsNames() {
+        return fnek == null || fnek;
+    }
+
+    /** After making the vault: its config holds the salt, key size and name setting. */
+    void forgetFormatOptions() {
+        keyBytes = null;
+        fnek = null;
+        salt = null;
+    }
+
+    /** Whether a key source was given at all: key options or a vault config. */
+    boolean anyKeySource() {
+        return given() || config != null;
+    }
+
     Path configFor(Path lower) throws UserError {
         try {
             return config != null ? config.toAbsolutePath().normalize() : Vault.defaultConfig(lower);

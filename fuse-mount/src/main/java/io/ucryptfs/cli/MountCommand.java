@@ -107,10 +107,12 @@ public final class MountCommand implements Callable<Integer> {
         char[] pass = Passphrases.readNew(keys.passfile(), "New passphrase for " + lower + ": ");
         try {
             Vault.checkPlace(lower, conf);
-            Vault.Created v = Vault.init(lower, conf, pass, 16, true, new SecureRandom());
+            Vault.Created v = Vault.init(lower, conf, pass, keys.newVaultKeyBytes(), keys.newVaultEncryptsNames(),
+                    new SecureRandom());
             System.err.println("ucryptfs: made vault " + lower + " (file key " + v.fileKeySig() + ")");
             v.destroy();
             keys.preset(pass);
+            keys.forgetFormatOptions(); // now the vault's config holds them
         } catch (VaultException e) {
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
         } finally {
@@ -157,6 +159,7 @@ public final class MountCommand implements Callable<Integer> {
             System.err.println("ucryptfs: " + lower + " mounted at " + mountPoint + " (Ctrl-C or ucryptfs umount to unmount)");
         }
         m.awaitUnmount();
+        options.keys().destroy();
         return 0;
     }
 
@@ -187,7 +190,7 @@ public final class MountCommand implements Callable<Integer> {
         Process p = pb.start();
         try (OutputStream in = p.getOutputStream()) {
             if (pass != null) {
-                byte[] b = new String(pass).getBytes(StandardCharsets.UTF_8);
+                byte[] b = io.ucryptfs.core.keys.Secrets.utf8(pass); // no String: it could not be wiped
                 in.write(b);
                 in.write('\n');
                 Arrays.fill(b, (byte) 0);

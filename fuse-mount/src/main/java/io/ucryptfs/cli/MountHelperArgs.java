@@ -18,6 +18,10 @@ final class MountHelperArgs {
     private static final Set<String> MOUNT_WORDS = Set.of("rw", "defaults", "auto", "noauto", "user", "users",
             "nouser", "owner", "group", "_netdev", "nofail", "dev", "nodev", "suid", "nosuid", "exec", "noexec");
 
+    /** Options that need "=value". */
+    private static final Set<String> VALUED = Set.of("passfile", "wrapped_passphrase", "key_bytes", "salt",
+            "cache_size", "config");
+
     /** Whether {@code args} look like mount(8)'s helper call rather than a subcommand. */
     static boolean applies(String[] args, Set<String> subcommands) {
         return args.length >= 2 && !args[0].startsWith("-") && !subcommands.contains(args[0])
@@ -49,6 +53,10 @@ final class MountHelperArgs {
         int eq = opt.indexOf('=');
         String name = eq < 0 ? opt : opt.substring(0, eq);
         String value = eq < 0 ? null : opt.substring(eq + 1);
+        if (value == null && VALUED.contains(name)) {
+            out.add("--" + name.replace('_', '-')); // without its value: the parser says so
+            return;
+        }
         switch (name) {
             case "passfile" -> out.addAll(List.of("--passfile", value));
             case "wrapped_passphrase" -> out.addAll(List.of("--wrapped-passphrase", value));

@@ -29,7 +29,7 @@ public final class UmountCommand implements Callable<Integer> {
         if (type.isEmpty()) {
             throw new UserError(mp + " is not mounted");
         }
-        if (!type.get().startsWith("fuse")) {
+        if (!type.get().equals("fuse.ucryptfs")) {
             throw new UserError(mp + " is a " + type.get() + " mount, not a ucryptfs one");
         }
         boolean stale = isStale(mp);
@@ -79,12 +79,7 @@ public final class UmountCommand implements Callable<Integer> {
         }
     }
 
-    private static String fusermount(Path mp, boolean lazy) throws IOException, InterruptedException {
-        String tool = Files.isExecutable(Path.of("/usr/bin/fusermount3")) ? "/usr/bin/fusermount3" : "fusermount";
-        List<String> cmd = lazy ? List.of(tool, "-u", "-z", mp.toString()) : List.of(tool, "-u", mp.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+    private static String fusermount(Path mp, boolean lazy) throws IOException {
+        return io.ucryptfs.fuse.Fusermount.unmount(mp, lazy);
     }
 }

@@ -446,6 +446,9 @@ public final class EncryptedFile implements FileContent {
                     e = cache.takeIdle(this, idx);
                     if (e != null) {
                         resident.remove(idx);
+                    } else {
+                        // an eviction of this extent may have failed while takeIdle waited for it
+                        e = unwritten.remove(idx);
                     }
                 }
                 if (e == null) {

@@ -93,12 +93,16 @@ final class OpenFileTable {
             throw new FsException(Errno.EBADF, "no open file with handle " + h);
         }
         OpenFile f = handle.file();
-        try {
-            byInode.compute(f.inode, (k, current) -> {
+        FsException[] failed = new FsException[1];
+        byInode.compute(f.inode, (k, current) -> {
                 if (current != f) {
                     // not the table's entry (already drained): just count down
                     if (--f.handles == 0) {
-                        closeQuietly(closer, f);
+                        try {
+                            closer.close(f);
+                        } catch (FsException e) {
+                            failed[0] = e;
+                        }
                     }
                     return current;
                 }
@@ -108,20 +112,14 @@ final class OpenFileTable {
                 try {
                     closer.close(f);
                 } catch (FsException e) {
-                    throw new Failure(e);
+                    // closed all the same (the file wiped its key): the entry must go, or every later
+                    // open of this file would get the dead one
+                    failed[0] = e;
                 }
                 return null;
             });
-        } catch (Failure e) {
-            throw e.fs;
-        }
-    }
-
-    private static void closeQuietly(Closer closer, OpenFile f) {
-        try {
-            closer.close(f);
-        } catch (FsException e) {
-            throw new Failure(e);
+        if (failed[0] != null) {
+            throw failed[0];
         }
     }
 
