@@ -5,9 +5,11 @@ import java.util.List;
 
 /**
  * FUSE mount options, chosen for throughput (see docs/performance.md): 128 KiB reads and writes
- * ({@code big_writes}, {@code max_read}, {@code max_write}), attributes and entries cached by the
- * kernel for a second, permissions checked by the kernel ({@code default_permissions}), inode numbers
- * passed through ({@code use_ino}).
+ * ({@code big_writes}, {@code max_read}, {@code max_write}), names cached by the kernel for a second,
+ * permissions checked by the kernel ({@code default_permissions}), inode numbers passed through
+ * ({@code use_ino}). Attributes are not cached ({@code attr_timeout=0}): libfuse2's path-based API
+ * gives each hard link its own kernel inode, so a cached stat of one name would not see a link count
+ * or size changed through another.
  *
  * @param fsName shown in mount tables (the lower directory)
  * @param extra raw {@code -o} options from the user, appended last
@@ -20,7 +22,7 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
     public String[] fuseArgs() {
         List<String> o = new ArrayList<>(List.of(
                 "big_writes", "max_read=" + MAX_IO, "max_write=" + MAX_IO,
-                "attr_timeout=1", "entry_timeout=1", "negative_timeout=0",
+                "attr_timeout=0", "entry_timeout=1", "negative_timeout=0",
                 "default_permissions", "use_ino",
                 "fsname=" + escape(fsName), "subtype=ucryptfs"));
         if (readOnly) {
