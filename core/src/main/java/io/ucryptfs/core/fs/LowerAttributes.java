@@ -19,6 +19,8 @@ import java.util.Set;
  */
 final class LowerAttributes {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final String UNIX_ATTRIBUTES = "unix:mode,ino,nlink,uid,gid,ctime,size,lastModifiedTime,"
+            + "lastAccessTime,isRegularFile,isDirectory,isSymbolicLink,fileKey";
 
     /** A lower entry's attributes; {@code inode} identifies the file (hard links share it). */
     record Raw(FileType type, long size, int mode, int uid, int gid, int nlink, Object inode, long ino,
@@ -74,7 +76,9 @@ final class LowerAttributes {
 
     private static Map<String, Object> unixAttributes(Path p) throws IOException {
         try {
-            Map<String, Object> m = Files.readAttributes(p, "unix:*", NOFOLLOW);
+            // named, not "unix:*": that would also resolve owner and group names (getpwuid, getgrgid
+            // through NSS) on every call
+            Map<String, Object> m = Files.readAttributes(p, UNIX_ATTRIBUTES, NOFOLLOW);
             return m.get("mode") instanceof Integer && m.get("ino") != null && m.get("ctime") != null
                     && m.get("isRegularFile") != null && m.get("size") instanceof Long ? m : null;
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
