@@ -6,6 +6,7 @@ import io.ucryptfs.core.fs.FileAttributes;
 import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.fs.FsStats;
 import io.ucryptfs.core.fs.OpenMode;
+import io.ucryptfs.core.fs.Owner;
 import io.ucryptfs.core.util.Pool;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -93,6 +94,22 @@ public final class FuseAdapter extends FuseStubFS {
         // a bug must not take the mount down: answer EIO for this call and log it
         log.error("{} {}: unexpected {}", op, path, e.toString(), e);
         return -Errno.EIO;
+    }
+
+    /**
+     * Whether the daemon runs as root: then new nodes get the caller's uid and gid (with
+     * {@code allow_other} other users create files here). Otherwise the caller is the daemon's user
+     * (or, with allow_other, one whose files could not be given away anyway) and the lower default stays.
+     */
+    private static final boolean ROOT = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+
+    /** The owner of a node this request makes: the FUSE caller's fsuid and fsgid. */
+    private Owner caller() {
+        if (!ROOT) {
+            return Owner.DAEMON;
+        }
+        ru.serce.jnrfuse.struct.FuseContext c = getContext();
+        return new Owner((int) c.uid.get(), (int) c.gid.get());
     }
 
     /** A buffer of at least {@code size} bytes (at most MAX_IO); give it back with {@link #done}. */
@@ -194,7 +211,7 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
         try {
-            long h = fs.create(path, (int) mode);
+            long h = fs.create(path, (int) mode, caller());
             fi.fh.set(h);
             if ((fi.flags.get() & O_APPEND) != 0) {
                 appendHandles.add(h);
@@ -353,7 +370,7 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int mkdir(String path, @mode_t long mode) {
         try {
-            fs.mkdir(path, (int) mode);
+            fs.mkdir(path, (int) mode, caller());
             return 0;
         } catch (FsException e) {
             return fail("mkdir", path, e);
@@ -389,7 +406,7 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int symlink(String oldpath, String newpath) {
         try {
-            fs.symlink(oldpath, newpath);
+            fs.symlink(oldpath, newpath, caller());
             return 0;
         } catch (FsException e) {
             return fail("symlink", newpath, e);

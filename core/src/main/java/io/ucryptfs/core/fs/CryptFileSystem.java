@@ -23,7 +23,12 @@ public interface CryptFileSystem extends AutoCloseable {
     List<String> readdir(String path) throws FsException;
 
     /** Creates a new empty regular file (fails with EEXIST) and opens it read-write. */
-    long create(String path, int mode) throws FsException;
+    default long create(String path, int mode) throws FsException {
+        return create(path, mode, Owner.DAEMON);
+    }
+
+    /** {@link #create(String, int)}, the new file owned by {@code owner}. */
+    long create(String path, int mode, Owner owner) throws FsException;
 
     long open(String path, OpenMode mode) throws FsException;
 
@@ -54,7 +59,12 @@ public interface CryptFileSystem extends AutoCloseable {
 
     void unlink(String path) throws FsException;
 
-    void mkdir(String path, int mode) throws FsException;
+    default void mkdir(String path, int mode) throws FsException {
+        mkdir(path, mode, Owner.DAEMON);
+    }
+
+    /** mkdir(2); under a set-group-ID directory the new one is set-group-ID too. */
+    void mkdir(String path, int mode, Owner owner) throws FsException;
 
     void rmdir(String path) throws FsException;
 
@@ -62,7 +72,11 @@ public interface CryptFileSystem extends AutoCloseable {
     void rename(String from, String to) throws FsException;
 
     /** Creates {@code linkPath} pointing at {@code target} (plaintext, stored encrypted when names are). */
-    void symlink(String target, String linkPath) throws FsException;
+    default void symlink(String target, String linkPath) throws FsException {
+        symlink(target, linkPath, Owner.DAEMON);
+    }
+
+    void symlink(String target, String linkPath, Owner owner) throws FsException;
 
     String readlink(String path) throws FsException;
 

@@ -152,12 +152,15 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     }
 
     @Override
-    public void mkdir(String path, int mode) throws FsException {
+    public void mkdir(String path, int mode, Owner owner) throws FsException {
         writable(path);
         Path lower = paths.lower(path);
         try {
             Files.createDirectory(lower);
-            attributes.setMode(lower, mode);
+            // as Linux does: a directory made in a set-group-ID directory is set-group-ID too
+            boolean sgid = parentSetgid(lower);
+            own(lower, owner, sgid);
+            attributes.setMode(lower, sgid ? mode | S_ISGID : mode);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -180,13 +183,14 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     // ---- files ----
 
     @Override
-    public long create(String path, int mode) throws FsException {
+    public long create(String path, int mode, Owner owner) throws FsException {
         writable(path);
         Path lower = paths.lower(path);
         try {
             FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileContent content;
             try {
+                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
                 attributes.setMode(lower, mode);
                 content = opener.initialise(ch, lower, path);
             } catch (IOException | RuntimeException e) {
@@ -385,12 +389,18 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     // ---- links ----
 
     @Override
-    public void symlink(String target, String linkPath) throws FsException {
+    public void symlink(String target, String linkPath, Owner owner) throws FsException {
         writable(linkPath);
         Path lower = paths.lower(linkPath);
         try {
             String lowerTarget = names.encryptSymlinkTarget(target);
             Files.createSymbolicLink(lower, lower.getFileSystem().getPath(lowerTarget));
+            try {
+                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
+            } catch (IOException e) {
+                Files.deleteIfExists(lower);
+                throw e;
+            }
         } catch (NameTooLongException e) {
             throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target too long: " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -534,6 +544,25 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     /** The size a lower file would have for this plaintext size: header plus whole extents. */
     public static long lowerSizeFor(long plaintextSize) {
         return 8192 + (plaintextSize + 4095) / 4096 * 4096;
+    }
+
+    private static final int S_ISGID = 02000;
+
+    private boolean parentSetgid(Path lower) throws IOException {
+        Path parent = lower.getParent();
+        return parent != null && (attributes.read(parent).mode() & S_ISGID) != 0;
+    }
+
+    /**
+     * Gives a node just made in the lower directory to {@code owner} (before its mode is set: a chown
+     * clears set-ID bits). Under a set-group-ID parent the group stays the parent's, which the lower
+     * filesystem gave it.
+     */
+    private void own(Path lower, Owner owner, boolean parentSetgid) throws IOException {
+        int gid = parentSetgid ? -1 : owner.gid();
+        if (owner.uid() >= 0 || gid >= 0) {
+            attributes.setOwner(lower, owner.uid(), gid);
+        }
     }
 
     private void writable(String path) throws FsException {

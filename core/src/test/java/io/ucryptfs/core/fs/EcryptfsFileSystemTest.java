@@ -399,4 +399,26 @@ class EcryptfsFileSystemTest {
             }
         }
     }
+
+    @Test
+    void newNodesBelongToTheirCreator() throws Exception {
+        Path lower = newLower();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, plainNames(KEY_A).build())) {
+            Owner nobody = new Owner(65534, 65533);
+            fs.release(fs.create("/f", 0640, nobody));
+            fs.mkdir("/d", 0750, nobody);
+            fs.symlink("f", "/l", nobody);
+            fs.release(fs.create("/mine", 0644, Owner.DAEMON));
+            for (String n : List.of("f", "d", "l")) {
+                Path p = lower.resolve(n);
+                assertEquals("65534", Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName(), n);
+                assertEquals("65533", Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).group().getName(), n);
+            }
+            assertEquals(Files.getOwner(lower).getName(), Files.getOwner(lower.resolve("mine")).getName());
+            // the mode is set after the chown, which would clear set-ID bits
+            assertEquals(0640, fs.getattr("/f").mode());
+            assertEquals(0750, fs.getattr("/d").mode());
+        }
+    }
 }
