@@ -3,6 +3,7 @@ package io.ucryptfs.fuse;
 import io.ucryptfs.core.fs.CryptFileSystem;
 import io.ucryptfs.core.fs.Errno;
 import io.ucryptfs.core.fs.FileAttributes;
+import io.ucryptfs.core.fs.FileType;
 import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.fs.FsStats;
 import io.ucryptfs.core.fs.OpenMode;
@@ -155,8 +156,13 @@ public final class FuseAdapter extends FuseStubFS {
             case REGULAR -> FileStat.S_IFREG;
             case DIRECTORY -> FileStat.S_IFDIR;
             case SYMLINK -> FileStat.S_IFLNK;
+            case FIFO -> FileStat.S_IFIFO;
+            case SOCKET -> FileStat.S_IFSOCK;
+            case CHAR_DEVICE -> FileStat.S_IFCHR;
+            case BLOCK_DEVICE -> FileStat.S_IFBLK;
             case OTHER -> FileStat.S_IFREG;
         };
+        stat.st_rdev.set(a.rdev());
         stat.st_mode.set(type | (a.mode() & 07777));
         stat.st_size.set(a.size());
         stat.st_nlink.set(a.nlink());
@@ -427,6 +433,29 @@ public final class FuseAdapter extends FuseStubFS {
             return fail("readlink", path, e);
         } catch (RuntimeException e) {
             return crash("readlink", path, e);
+        }
+    }
+
+    @Override
+    public int mknod(String path, @mode_t long mode, @jnr.ffi.types.dev_t long rdev) {
+        FileType type = switch ((int) mode & FileStat.S_IFMT) {
+            case FileStat.S_IFREG, 0 -> FileType.REGULAR;
+            case FileStat.S_IFIFO -> FileType.FIFO;
+            case FileStat.S_IFSOCK -> FileType.SOCKET;
+            case FileStat.S_IFCHR -> FileType.CHAR_DEVICE;
+            case FileStat.S_IFBLK -> FileType.BLOCK_DEVICE;
+            default -> null;
+        };
+        if (type == null) {
+            return -Errno.EINVAL;
+        }
+        try {
+            fs.mknod(path, type, (int) mode & 07777, rdev, caller());
+            return 0;
+        } catch (FsException e) {
+            return fail("mknod", path, e);
+        } catch (RuntimeException e) {
+            return crash("mknod", path, e);
         }
     }
 

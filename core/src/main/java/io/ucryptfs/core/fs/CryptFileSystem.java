@@ -80,6 +80,13 @@ public interface CryptFileSystem extends AutoCloseable {
 
     String readlink(String path) throws FsException;
 
+    /**
+     * mknod(2) for a FIFO, socket or device node ({@code type}), owned by {@code owner}: a plain node in
+     * the lower directory under the encrypted name, as eCryptfs makes it. A REGULAR type creates an
+     * empty file.
+     */
+    void mknod(String path, FileType type, int mode, long rdev, Owner owner) throws FsException;
+
     /** A hard link: both names share one lower file, so one header and one key. */
     void link(String existing, String newPath) throws FsException;
 

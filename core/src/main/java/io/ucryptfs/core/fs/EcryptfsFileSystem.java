@@ -52,6 +52,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final LowerAttributes attributes;
     private final OpenFileTable table = new OpenFileTable();
     private final boolean readOnly;
+    private final SpecialNodes specialNodes;
     /** Lower names already reported as undecryptable, so a listing logs each once. */
     private final Set<String> reportedNames = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +65,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.sizes = new PlaintextSizes(format);
         this.attributes = new LowerAttributes();
         this.readOnly = o.readOnly();
+        this.specialNodes = o.specialNodes();
     }
 
     /** Mounts {@code lowerRoot} (an existing directory) with these options. */
@@ -418,6 +420,34 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             return names.decryptSymlinkTarget(lowerTarget);
         } catch (InvalidNameException e) {
             throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void mknod(String path, FileType type, int mode, long rdev, Owner owner) throws FsException {
+        if (type == FileType.REGULAR) {
+            release(create(path, mode, owner));
+            return;
+        }
+        writable(path);
+        if (type != FileType.FIFO && type != FileType.SOCKET && type != FileType.CHAR_DEVICE && type != FileType.BLOCK_DEVICE) {
+            throw new FsException(Errno.EINVAL, path + ": mknod of a " + type);
+        }
+        if (specialNodes == null) {
+            throw new FsException(Errno.EPERM, path + ": special files are not supported here");
+        }
+        Path lower = paths.lower(path);
+        try {
+            specialNodes.mknod(lower, type, mode & 0777, rdev);
+            try {
+                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
+                attributes.setMode(lower, mode);
+            } catch (IOException e) {
+                Files.deleteIfExists(lower);
+                throw e;
+            }
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }

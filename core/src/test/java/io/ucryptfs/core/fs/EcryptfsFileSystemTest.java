@@ -421,4 +421,41 @@ class EcryptfsFileSystemTest {
             assertEquals(0750, fs.getattr("/d").mode());
         }
     }
+
+    @Test
+    void mknodMakesAPlainLowerNodeUnderTheEncryptedName() throws Exception {
+        Path lower = newLower();
+        List<String> made = new java.util.ArrayList<>();
+        // jimfs has no FIFOs: the stand-in records the call and leaves an empty file
+        SpecialNodes fake = (p, type, mode, rdev) -> {
+            made.add(p.getFileName() + " " + type + " " + Integer.toOctalString(mode) + " " + rdev);
+            Files.createFile(p);
+        };
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().specialNodes(fake).build())) {
+            fs.mknod("/fifo", FileType.FIFO, 0640, 0, new Owner(65534, 65534));
+            String lowerName = Files.list(lower).findFirst().orElseThrow().getFileName().toString();
+            assertTrue(lowerName.startsWith("ECRYPTFS_FNEK_ENCRYPTED."), lowerName);
+            assertEquals(List.of(lowerName + " FIFO 640 0"), made);
+            assertEquals(List.of("fifo"), fs.readdir("/"));
+            assertEquals("65534", Files.getOwner(lower.resolve(lowerName)).getName());
+            assertEquals(0640, fs.getattr("/fifo").mode());
+            assertEquals(Errno.EEXIST, errno(() -> fs.mknod("/fifo", FileType.FIFO, 0640, 0, Owner.DAEMON)));
+            // a regular file through mknod is an ordinary (encrypted) empty file
+            fs.mknod("/reg", FileType.REGULAR, 0600, 0, Owner.DAEMON);
+            assertEquals(0, fs.getattr("/reg").size());
+            assertEquals(FileType.REGULAR, fs.getattr("/reg").type());
+        }
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), encryptedNames().build())) {
+            assertEquals(Errno.EPERM, errno(() -> fs.mknod("/fifo", FileType.FIFO, 0640, 0, Owner.DAEMON)));
+        }
+    }
+
+    @Test
+    void lowerModeTypeBitsNameTheFileType() {
+        assertEquals(FileType.FIFO, LowerAttributes.typeOf(0010644));
+        assertEquals(FileType.SOCKET, LowerAttributes.typeOf(0140755));
+        assertEquals(FileType.CHAR_DEVICE, LowerAttributes.typeOf(0020600));
+        assertEquals(FileType.BLOCK_DEVICE, LowerAttributes.typeOf(0060600));
+        assertEquals(FileType.REGULAR, LowerAttributes.typeOf(0100644));
+    }
 }
