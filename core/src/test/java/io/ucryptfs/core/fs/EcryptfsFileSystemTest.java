@@ -458,4 +458,20 @@ class EcryptfsFileSystemTest {
         assertEquals(FileType.BLOCK_DEVICE, LowerAttributes.typeOf(0060600));
         assertEquals(FileType.REGULAR, LowerAttributes.typeOf(0100644));
     }
+
+    @Test
+    void growingPastTheLowerFreeSpaceFailsFastInsteadOfFillingTheDisk() throws Exception {
+        java.nio.file.FileSystem jimfs = com.google.common.jimfs.Jimfs.newFileSystem(com.google.common.jimfs.Configuration.unix()
+                .toBuilder().setAttributeViews("basic", "owner", "posix", "unix", "user").setMaxSize(32L << 20).build());
+        Path lower = Files.createDirectories(jimfs.getPath("/lower"));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, plainNames(KEY_A).build())) {
+            writeFile(fs, "/f", bytes("hello"));
+            assertEquals(Errno.ENOSPC, errno(() -> fs.truncate("/f", 1L << 30)));
+            assertEquals(Errno.EFBIG, errno(() -> fs.truncate("/f", Long.MAX_VALUE - 1)));
+            assertEquals(5, fs.getattr("/f").size());
+            assertArrayEquals(bytes("hello"), readFile(fs, "/f"));
+            fs.truncate("/f", 1 << 20); // what fits still grows
+            assertEquals(1 << 20, fs.getattr("/f").size());
+        }
+    }
 }
