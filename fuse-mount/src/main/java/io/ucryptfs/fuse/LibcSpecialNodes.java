@@ -20,6 +20,31 @@ public final class LibcSpecialNodes implements SpecialNodes {
     /** The libc call. */
     public interface Libc {
         int mknod(String path, int mode, long dev);
+
+        /** utimensat(2) with a struct timespec[2] (four longs). */
+        int utimensat(int dirfd, String path, long[] times, int flags);
+    }
+
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+
+    @Override
+    public void setTimes(Path lower, java.time.Instant atime, java.time.Instant mtime) throws IOException {
+        long[] t = {0, UTIME_OMIT, 0, UTIME_OMIT};
+        if (atime != null) {
+            t[0] = atime.getEpochSecond();
+            t[1] = atime.getNano();
+        }
+        if (mtime != null) {
+            t[2] = mtime.getEpochSecond();
+            t[3] = mtime.getNano();
+        }
+        Libc libc = Holder.LIBC;
+        if (libc.utimensat(AT_FDCWD, lower.toString(), t, AT_SYMLINK_NOFOLLOW) != 0) {
+            int errno = LastError.getLastError(Runtime.getRuntime(libc));
+            throw new FsException(errno, lower + ": utimensat: " + Errno.name(errno));
+        }
     }
 
     private static final class Holder {

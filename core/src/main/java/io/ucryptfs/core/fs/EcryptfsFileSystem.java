@@ -497,6 +497,13 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             if (open != null) {
                 open.content.flush();
             }
+            if (isSpecial(raw.type())) {
+                if (specialNodes == null) {
+                    throw new FsException(Errno.EOPNOTSUPP, path + ": cannot set the times of a special file here");
+                }
+                specialNodes.setTimes(lower, atime, mtime);
+                return;
+            }
             BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
             v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
         } catch (IOException e) {
@@ -528,24 +535,40 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public byte[] getxattr(String path, String name) throws FsException {
-        return UserXattrs.get(paths.lower(path), path, name, format.headerXattrName());
+        Path lower = paths.lower(path);
+        if (!name.equals(format.headerXattrName())) {
+            noUserXattrOnSpecial(lower, path, name);
+        }
+        return UserXattrs.get(lower, path, name, format.headerXattrName());
     }
 
     @Override
     public void setxattr(String path, String name, byte[] value) throws FsException {
         writable(path);
-        UserXattrs.set(paths.lower(path), path, name, value, format.headerXattrName());
+        Path lower = paths.lower(path);
+        noUserXattrOnSpecial(lower, path, name);
+        UserXattrs.set(lower, path, name, value, format.headerXattrName());
     }
 
     @Override
     public List<String> listxattr(String path) throws FsException {
-        return UserXattrs.list(paths.lower(path), path, format.headerXattrName());
+        Path lower = paths.lower(path);
+        try {
+            if (isSpecial(attributes.read(lower).type())) {
+                return List.of();
+            }
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+        return UserXattrs.list(lower, path, format.headerXattrName());
     }
 
     @Override
     public void removexattr(String path, String name) throws FsException {
         writable(path);
-        UserXattrs.remove(paths.lower(path), path, name, format.headerXattrName());
+        Path lower = paths.lower(path);
+        noUserXattrOnSpecial(lower, path, name);
+        UserXattrs.remove(lower, path, name, format.headerXattrName());
     }
 
     // ---- lifecycle ----
@@ -577,6 +600,27 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     }
 
     private static final int S_ISGID = 02000;
+
+    private static boolean isSpecial(FileType t) {
+        return t == FileType.FIFO || t == FileType.SOCKET || t == FileType.CHAR_DEVICE || t == FileType.BLOCK_DEVICE;
+    }
+
+    /**
+     * User extended attributes are for regular files and directories only (Linux refuses them on special
+     * files with EPERM); checked before the JDK opens the lower node, which for a FIFO would block.
+     */
+    private void noUserXattrOnSpecial(Path lower, String path, String name) throws FsException {
+        if (!name.startsWith("user.")) {
+            return; // refused by name, without touching the file
+        }
+        try {
+            if (isSpecial(attributes.read(lower).type())) {
+                throw new FsException(Errno.EPERM, path + ": no user extended attributes on special files");
+            }
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
 
     private boolean parentSetgid(Path lower) throws IOException {
         Path parent = lower.getParent();

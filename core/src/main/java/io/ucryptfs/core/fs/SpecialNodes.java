@@ -18,4 +18,12 @@ public interface SpecialNodes {
      * @throws FsException with the errno of the failed call
      */
     void mknod(Path lower, FileType type, int mode, long rdev) throws IOException;
+
+    /**
+     * Sets the times of a special file without opening it (the JDK opens the file to set its times, and
+     * opening a FIFO blocks until it has a writer); null leaves a time unchanged.
+     */
+    default void setTimes(Path lower, java.time.Instant atime, java.time.Instant mtime) throws IOException {
+        throw new FsException(Errno.EOPNOTSUPP, lower + ": cannot set the times of a special file here");
+    }
 }
