@@ -549,7 +549,7 @@ public final class FuseAdapter extends FuseStubFS {
         try {
             byte[] v = new byte[(int) size];
             value.get(0, v, 0, v.length);
-            fs.setxattr(path, name, v);
+            fs.setxattr(path, name, v, flags);
             return 0;
         } catch (FsException e) {
             return fail("setxattr", path, e);

@@ -103,7 +103,17 @@ public interface CryptFileSystem extends AutoCloseable {
     /** User extended attributes ("user." names) pass through; the header xattr "user.ecryptfs" is hidden. */
     byte[] getxattr(String path, String name) throws FsException;
 
-    void setxattr(String path, String name, byte[] value) throws FsException;
+    default void setxattr(String path, String name, byte[] value) throws FsException {
+        setxattr(path, name, value, 0);
+    }
+
+    /** setxattr(2)'s XATTR_CREATE: fail with EEXIST if the attribute exists. */
+    int XATTR_CREATE = 1;
+    /** setxattr(2)'s XATTR_REPLACE: fail with ENODATA if it does not. */
+    int XATTR_REPLACE = 2;
+
+    /** setxattr with setxattr(2)'s flags ({@link #XATTR_CREATE}, {@link #XATTR_REPLACE}, or 0). */
+    void setxattr(String path, String name, byte[] value, int flags) throws FsException;
 
     List<String> listxattr(String path) throws FsException;
 

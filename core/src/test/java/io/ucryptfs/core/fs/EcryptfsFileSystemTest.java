@@ -474,4 +474,16 @@ class EcryptfsFileSystemTest {
             assertEquals(1 << 20, fs.getattr("/f").size());
         }
     }
+
+    @Test
+    void setxattrHonoursCreateAndReplace() throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), plainNames(KEY_A).build())) {
+            writeFile(fs, "/f", bytes("x"));
+            assertEquals(Errno.ENODATA, errno(() -> fs.setxattr("/f", "user.a", bytes("1"), CryptFileSystem.XATTR_REPLACE)));
+            fs.setxattr("/f", "user.a", bytes("1"), CryptFileSystem.XATTR_CREATE);
+            assertEquals(Errno.EEXIST, errno(() -> fs.setxattr("/f", "user.a", bytes("2"), CryptFileSystem.XATTR_CREATE)));
+            fs.setxattr("/f", "user.a", bytes("3"), CryptFileSystem.XATTR_REPLACE);
+            assertArrayEquals(bytes("3"), fs.getxattr("/f", "user.a"));
+        }
+    }
 }
