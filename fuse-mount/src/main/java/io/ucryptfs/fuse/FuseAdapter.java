@@ -3,9 +3,11 @@ package io.ucryptfs.fuse;
 import io.ucryptfs.core.fs.CryptFileSystem;
 import io.ucryptfs.core.fs.Errno;
 import io.ucryptfs.core.fs.FileAttributes;
+import io.ucryptfs.core.fs.FileType;
 import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.fs.FsStats;
 import io.ucryptfs.core.fs.OpenMode;
+import io.ucryptfs.core.fs.Owner;
 import io.ucryptfs.core.util.Pool;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +97,22 @@ public final class FuseAdapter extends FuseStubFS {
         return -Errno.EIO;
     }
 
+    /**
+     * Whether the daemon runs as root: then new nodes get the caller's uid and gid (with
+     * {@code allow_other} other users create files here). Otherwise the caller is the daemon's user
+     * (or, with allow_other, one whose files could not be given away anyway) and the lower default stays.
+     */
+    private static final boolean ROOT = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+
+    /** The owner of a node this request makes: the FUSE caller's fsuid and fsgid. */
+    private Owner caller() {
+        if (!ROOT) {
+            return Owner.DAEMON;
+        }
+        ru.serce.jnrfuse.struct.FuseContext c = getContext();
+        return new Owner((int) c.uid.get(), (int) c.gid.get());
+    }
+
     /** A buffer of at least {@code size} bytes (at most MAX_IO); give it back with {@link #done}. */
     private static byte[] buffer(long size) {
         byte[] b = BUFFERS.take();
@@ -138,8 +156,13 @@ public final class FuseAdapter extends FuseStubFS {
             case REGULAR -> FileStat.S_IFREG;
             case DIRECTORY -> FileStat.S_IFDIR;
             case SYMLINK -> FileStat.S_IFLNK;
+            case FIFO -> FileStat.S_IFIFO;
+            case SOCKET -> FileStat.S_IFSOCK;
+            case CHAR_DEVICE -> FileStat.S_IFCHR;
+            case BLOCK_DEVICE -> FileStat.S_IFBLK;
             case OTHER -> FileStat.S_IFREG;
         };
+        stat.st_rdev.set(a.rdev());
         stat.st_mode.set(type | (a.mode() & 07777));
         stat.st_size.set(a.size());
         stat.st_nlink.set(a.nlink());
@@ -194,7 +217,7 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
         try {
-            long h = fs.create(path, (int) mode);
+            long h = fs.create(path, (int) mode, caller());
             fi.fh.set(h);
             if ((fi.flags.get() & O_APPEND) != 0) {
                 appendHandles.add(h);
@@ -353,7 +376,7 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int mkdir(String path, @mode_t long mode) {
         try {
-            fs.mkdir(path, (int) mode);
+            fs.mkdir(path, (int) mode, caller());
             return 0;
         } catch (FsException e) {
             return fail("mkdir", path, e);
@@ -389,7 +412,7 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int symlink(String oldpath, String newpath) {
         try {
-            fs.symlink(oldpath, newpath);
+            fs.symlink(oldpath, newpath, caller());
             return 0;
         } catch (FsException e) {
             return fail("symlink", newpath, e);
@@ -410,6 +433,29 @@ public final class FuseAdapter extends FuseStubFS {
             return fail("readlink", path, e);
         } catch (RuntimeException e) {
             return crash("readlink", path, e);
+        }
+    }
+
+    @Override
+    public int mknod(String path, @mode_t long mode, @jnr.ffi.types.dev_t long rdev) {
+        FileType type = switch ((int) mode & FileStat.S_IFMT) {
+            case FileStat.S_IFREG, 0 -> FileType.REGULAR;
+            case FileStat.S_IFIFO -> FileType.FIFO;
+            case FileStat.S_IFSOCK -> FileType.SOCKET;
+            case FileStat.S_IFCHR -> FileType.CHAR_DEVICE;
+            case FileStat.S_IFBLK -> FileType.BLOCK_DEVICE;
+            default -> null;
+        };
+        if (type == null) {
+            return -Errno.EINVAL;
+        }
+        try {
+            fs.mknod(path, type, (int) mode & 07777, rdev, caller());
+            return 0;
+        } catch (FsException e) {
+            return fail("mknod", path, e);
+        } catch (RuntimeException e) {
+            return crash("mknod", path, e);
         }
     }
 
@@ -503,7 +549,7 @@ public final class FuseAdapter extends FuseStubFS {
         try {
             byte[] v = new byte[(int) size];
             value.get(0, v, 0, v.length);
-            fs.setxattr(path, name, v);
+            fs.setxattr(path, name, v, flags);
             return 0;
         } catch (FsException e) {
             return fail("setxattr", path, e);

@@ -6,6 +6,8 @@ import io.ucryptfs.core.util.Pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -244,6 +246,7 @@ public final class EncryptedFile implements FileContent {
      */
     private void growTo(long newSize) throws IOException {
         long oldSize = size;
+        roomFor(oldSize, newSize);
         if (oldSize % extentSize != 0) {
             // the last partial extent: its tail must be zero on disk too
             Extent e = pin(oldSize / extentSize, true);
@@ -272,6 +275,41 @@ public final class EncryptedFile implements FileContent {
         }
         size = newSize;
         sizeDirty = true;
+    }
+
+    /**
+     * Before growing a file (the format has no holes: every extent up to the new size is written, as the
+     * kernel's eCryptfs does), fails fast instead of filling the disk when the extents to write do not
+     * fit in the lower free space: EFBIG when the lower filesystem cannot hold a file that large at all
+     * (probed by writing its last byte, which ext4 refuses past its maximum file size), else ENOSPC.
+     */
+    private void roomFor(long oldSize, long newSize) throws IOException {
+        long lowerEnd = lowerSizeFor(newSize);
+        if (lowerEnd < 0) {
+            throw new FileSystemException(name, null, "File too large");
+        }
+        long needed = lowerEnd - Math.max(channel.size(), lowerSizeFor(oldSize));
+        if (needed <= 64L * extentSize) {
+            return; // small growth: the writes themselves report any error
+        }
+        Path where = lowerPath;
+        long free = where != null ? Files.getFileStore(where).getUsableSpace() : Long.MAX_VALUE;
+        if (needed <= free) {
+            return;
+        }
+        // too big for the free space; too big for the lower filesystem at all (EFBIG) is the better answer
+        long before = channel.size();
+        try {
+            channel.write(ByteBuffer.allocate(1), lowerEnd - 1);
+        } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("File too large")) {
+                throw e;
+            }
+        } finally {
+            channel.truncate(before);
+        }
+        throw new FileSystemException(name, null, "No space left on device: growing to " + newSize
+                + " bytes needs " + needed + " lower bytes, " + free + " are free");
     }
 
     @Override

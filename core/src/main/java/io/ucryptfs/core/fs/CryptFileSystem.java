@@ -23,7 +23,12 @@ public interface CryptFileSystem extends AutoCloseable {
     List<String> readdir(String path) throws FsException;
 
     /** Creates a new empty regular file (fails with EEXIST) and opens it read-write. */
-    long create(String path, int mode) throws FsException;
+    default long create(String path, int mode) throws FsException {
+        return create(path, mode, Owner.DAEMON);
+    }
+
+    /** {@link #create(String, int)}, the new file owned by {@code owner}. */
+    long create(String path, int mode, Owner owner) throws FsException;
 
     long open(String path, OpenMode mode) throws FsException;
 
@@ -54,7 +59,12 @@ public interface CryptFileSystem extends AutoCloseable {
 
     void unlink(String path) throws FsException;
 
-    void mkdir(String path, int mode) throws FsException;
+    default void mkdir(String path, int mode) throws FsException {
+        mkdir(path, mode, Owner.DAEMON);
+    }
+
+    /** mkdir(2); under a set-group-ID directory the new one is set-group-ID too. */
+    void mkdir(String path, int mode, Owner owner) throws FsException;
 
     void rmdir(String path) throws FsException;
 
@@ -62,9 +72,20 @@ public interface CryptFileSystem extends AutoCloseable {
     void rename(String from, String to) throws FsException;
 
     /** Creates {@code linkPath} pointing at {@code target} (plaintext, stored encrypted when names are). */
-    void symlink(String target, String linkPath) throws FsException;
+    default void symlink(String target, String linkPath) throws FsException {
+        symlink(target, linkPath, Owner.DAEMON);
+    }
+
+    void symlink(String target, String linkPath, Owner owner) throws FsException;
 
     String readlink(String path) throws FsException;
+
+    /**
+     * mknod(2) for a FIFO, socket or device node ({@code type}), owned by {@code owner}: a plain node in
+     * the lower directory under the encrypted name, as eCryptfs makes it. A REGULAR type creates an
+     * empty file.
+     */
+    void mknod(String path, FileType type, int mode, long rdev, Owner owner) throws FsException;
 
     /** A hard link: both names share one lower file, so one header and one key. */
     void link(String existing, String newPath) throws FsException;
@@ -82,7 +103,17 @@ public interface CryptFileSystem extends AutoCloseable {
     /** User extended attributes ("user." names) pass through; the header xattr "user.ecryptfs" is hidden. */
     byte[] getxattr(String path, String name) throws FsException;
 
-    void setxattr(String path, String name, byte[] value) throws FsException;
+    default void setxattr(String path, String name, byte[] value) throws FsException {
+        setxattr(path, name, value, 0);
+    }
+
+    /** setxattr(2)'s XATTR_CREATE: fail with EEXIST if the attribute exists. */
+    int XATTR_CREATE = 1;
+    /** setxattr(2)'s XATTR_REPLACE: fail with ENODATA if it does not. */
+    int XATTR_REPLACE = 2;
+
+    /** setxattr with setxattr(2)'s flags ({@link #XATTR_CREATE}, {@link #XATTR_REPLACE}, or 0). */
+    void setxattr(String path, String name, byte[] value, int flags) throws FsException;
 
     List<String> listxattr(String path) throws FsException;
 

@@ -52,6 +52,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final LowerAttributes attributes;
     private final OpenFileTable table = new OpenFileTable();
     private final boolean readOnly;
+    private final SpecialNodes specialNodes;
     /** Lower names already reported as undecryptable, so a listing logs each once. */
     private final Set<String> reportedNames = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +65,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.sizes = new PlaintextSizes(format);
         this.attributes = new LowerAttributes();
         this.readOnly = o.readOnly();
+        this.specialNodes = o.specialNodes();
     }
 
     /** Mounts {@code lowerRoot} (an existing directory) with these options. */
@@ -152,12 +154,15 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     }
 
     @Override
-    public void mkdir(String path, int mode) throws FsException {
+    public void mkdir(String path, int mode, Owner owner) throws FsException {
         writable(path);
         Path lower = paths.lower(path);
         try {
             Files.createDirectory(lower);
-            attributes.setMode(lower, mode);
+            // as Linux does: a directory made in a set-group-ID directory is set-group-ID too
+            boolean sgid = parentSetgid(lower);
+            own(lower, owner, sgid);
+            attributes.setMode(lower, sgid ? mode | S_ISGID : mode);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -180,13 +185,14 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     // ---- files ----
 
     @Override
-    public long create(String path, int mode) throws FsException {
+    public long create(String path, int mode, Owner owner) throws FsException {
         writable(path);
         Path lower = paths.lower(path);
         try {
             FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileContent content;
             try {
+                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
                 attributes.setMode(lower, mode);
                 content = opener.initialise(ch, lower, path);
             } catch (IOException | RuntimeException e) {
@@ -385,12 +391,18 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     // ---- links ----
 
     @Override
-    public void symlink(String target, String linkPath) throws FsException {
+    public void symlink(String target, String linkPath, Owner owner) throws FsException {
         writable(linkPath);
         Path lower = paths.lower(linkPath);
         try {
             String lowerTarget = names.encryptSymlinkTarget(target);
             Files.createSymbolicLink(lower, lower.getFileSystem().getPath(lowerTarget));
+            try {
+                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
+            } catch (IOException e) {
+                Files.deleteIfExists(lower);
+                throw e;
+            }
         } catch (NameTooLongException e) {
             throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target too long: " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -408,6 +420,34 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             return names.decryptSymlinkTarget(lowerTarget);
         } catch (InvalidNameException e) {
             throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void mknod(String path, FileType type, int mode, long rdev, Owner owner) throws FsException {
+        if (type == FileType.REGULAR) {
+            release(create(path, mode, owner));
+            return;
+        }
+        writable(path);
+        if (type != FileType.FIFO && type != FileType.SOCKET && type != FileType.CHAR_DEVICE && type != FileType.BLOCK_DEVICE) {
+            throw new FsException(Errno.EINVAL, path + ": mknod of a " + type);
+        }
+        if (specialNodes == null) {
+            throw new FsException(Errno.EPERM, path + ": special files are not supported here");
+        }
+        Path lower = paths.lower(path);
+        try {
+            specialNodes.mknod(lower, type, mode & 0777, rdev);
+            try {
+                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
+                attributes.setMode(lower, mode);
+            } catch (IOException e) {
+                Files.deleteIfExists(lower);
+                throw e;
+            }
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -457,6 +497,13 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             if (open != null) {
                 open.content.flush();
             }
+            if (isSpecial(raw.type())) {
+                if (specialNodes == null) {
+                    throw new FsException(Errno.EOPNOTSUPP, path + ": cannot set the times of a special file here");
+                }
+                specialNodes.setTimes(lower, atime, mtime);
+                return;
+            }
             BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
             v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
         } catch (IOException e) {
@@ -488,24 +535,59 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public byte[] getxattr(String path, String name) throws FsException {
-        return UserXattrs.get(paths.lower(path), path, name, format.headerXattrName());
+        Path lower = paths.lower(path);
+        if (!name.equals(format.headerXattrName())) {
+            noUserXattrOnSpecial(lower, path, name);
+        }
+        return UserXattrs.get(lower, path, name, format.headerXattrName());
     }
 
     @Override
-    public void setxattr(String path, String name, byte[] value) throws FsException {
+    public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
         writable(path);
-        UserXattrs.set(paths.lower(path), path, name, value, format.headerXattrName());
+        Path lower = paths.lower(path);
+        noUserXattrOnSpecial(lower, path, name);
+        if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0 && !name.equals(format.headerXattrName())) {
+            // checked, then set: not atomic against a concurrent setxattr of the same name
+            boolean exists;
+            try {
+                UserXattrs.get(lower, path, name, format.headerXattrName());
+                exists = true;
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENODATA) {
+                    throw e;
+                }
+                exists = false;
+            }
+            if (exists && (flags & XATTR_CREATE) != 0) {
+                throw new FsException(Errno.EEXIST, path + ": attribute " + name + " exists (XATTR_CREATE)");
+            }
+            if (!exists && (flags & XATTR_REPLACE) != 0) {
+                throw new FsException(Errno.ENODATA, path + ": no attribute " + name + " (XATTR_REPLACE)");
+            }
+        }
+        UserXattrs.set(lower, path, name, value, format.headerXattrName());
     }
 
     @Override
     public List<String> listxattr(String path) throws FsException {
-        return UserXattrs.list(paths.lower(path), path, format.headerXattrName());
+        Path lower = paths.lower(path);
+        try {
+            if (isSpecial(attributes.read(lower).type())) {
+                return List.of();
+            }
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+        return UserXattrs.list(lower, path, format.headerXattrName());
     }
 
     @Override
     public void removexattr(String path, String name) throws FsException {
         writable(path);
-        UserXattrs.remove(paths.lower(path), path, name, format.headerXattrName());
+        Path lower = paths.lower(path);
+        noUserXattrOnSpecial(lower, path, name);
+        UserXattrs.remove(lower, path, name, format.headerXattrName());
     }
 
     // ---- lifecycle ----
@@ -534,6 +616,46 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     /** The size a lower file would have for this plaintext size: header plus whole extents. */
     public static long lowerSizeFor(long plaintextSize) {
         return 8192 + (plaintextSize + 4095) / 4096 * 4096;
+    }
+
+    private static final int S_ISGID = 02000;
+
+    private static boolean isSpecial(FileType t) {
+        return t == FileType.FIFO || t == FileType.SOCKET || t == FileType.CHAR_DEVICE || t == FileType.BLOCK_DEVICE;
+    }
+
+    /**
+     * User extended attributes are for regular files and directories only (Linux refuses them on special
+     * files with EPERM); checked before the JDK opens the lower node, which for a FIFO would block.
+     */
+    private void noUserXattrOnSpecial(Path lower, String path, String name) throws FsException {
+        if (!name.startsWith("user.")) {
+            return; // refused by name, without touching the file
+        }
+        try {
+            if (isSpecial(attributes.read(lower).type())) {
+                throw new FsException(Errno.EPERM, path + ": no user extended attributes on special files");
+            }
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    private boolean parentSetgid(Path lower) throws IOException {
+        Path parent = lower.getParent();
+        return parent != null && (attributes.read(parent).mode() & S_ISGID) != 0;
+    }
+
+    /**
+     * Gives a node just made in the lower directory to {@code owner} (before its mode is set: a chown
+     * clears set-ID bits). Under a set-group-ID parent the group stays the parent's, which the lower
+     * filesystem gave it.
+     */
+    private void own(Path lower, Owner owner, boolean parentSetgid) throws IOException {
+        int gid = parentSetgid ? -1 : owner.gid();
+        if (owner.uid() >= 0 || gid >= 0) {
+            attributes.setOwner(lower, owner.uid(), gid);
+        }
     }
 
     private void writable(String path) throws FsException {

@@ -9,6 +9,7 @@ import java.time.Instant;
  *     symlinks, the lower size otherwise
  * @param mode permission bits and set-id/sticky bits (07777), without the file type
  * @param inode the lower file's inode number (stable; hard links share it)
+ * @param rdev the device number of a device node (0 otherwise)
  */
 public record FileAttributes(
         FileType type,
@@ -20,7 +21,13 @@ public record FileAttributes(
         long inode,
         Instant atime,
         Instant mtime,
-        Instant ctime) {
+        Instant ctime,
+        long rdev) {
+
+    public FileAttributes(FileType type, long size, int mode, int uid, int gid, int nlink, long inode,
+            Instant atime, Instant mtime, Instant ctime) {
+        this(type, size, mode, uid, gid, nlink, inode, atime, mtime, ctime, 0);
+    }
 
     public boolean isDirectory() {
         return type == FileType.DIRECTORY;

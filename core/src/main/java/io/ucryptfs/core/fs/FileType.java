@@ -5,6 +5,11 @@ public enum FileType {
     REGULAR,
     DIRECTORY,
     SYMLINK,
-    /** FIFOs, sockets and devices: passed through without encryption, as the kernel does. */
+    /** Named pipes, sockets and device nodes: plain lower nodes (only the name is encrypted), as in eCryptfs. */
+    FIFO,
+    SOCKET,
+    CHAR_DEVICE,
+    BLOCK_DEVICE,
+    /** Anything else the lower filesystem may hold. */
     OTHER
 }

@@ -59,6 +59,9 @@ final class IoErrors {
         if (m.contains("no space left")) {
             return Errno.ENOSPC;
         }
+        if (m.contains("file too large")) {
+            return Errno.EFBIG;
+        }
         if (m.contains("disk quota")) {
             return Errno.EDQUOT;
         }

@@ -24,11 +24,11 @@ final class LowerAttributes {
 
     /** A lower entry's attributes; {@code inode} identifies the file (hard links share it). */
     record Raw(FileType type, long size, int mode, int uid, int gid, int nlink, Object inode, long ino,
-               FileTime atime, FileTime mtime, FileTime ctime) {
+               FileTime atime, FileTime mtime, FileTime ctime, long rdev) {
 
         FileAttributes toAttributes(long plainSize) {
             return new FileAttributes(type, plainSize, mode, uid, gid, nlink, ino,
-                    atime.toInstant(), mtime.toInstant(), ctime.toInstant());
+                    atime.toInstant(), mtime.toInstant(), ctime.toInstant(), rdev);
         }
     }
 
@@ -36,15 +36,18 @@ final class LowerAttributes {
         Map<String, Object> unix = unixAttributes(p);
         if (unix != null) {
             // one stat(2) for everything, on the real lower filesystem
+            int fullMode = (Integer) unix.get("mode");
             FileType type = Boolean.TRUE.equals(unix.get("isRegularFile")) ? FileType.REGULAR
                     : Boolean.TRUE.equals(unix.get("isDirectory")) ? FileType.DIRECTORY
                     : Boolean.TRUE.equals(unix.get("isSymbolicLink")) ? FileType.SYMLINK
-                    : FileType.OTHER;
+                    : typeOf(fullMode);
+            long rdev = unix.get("rdev") instanceof Number n ? n.longValue() : 0;
             Object key = unix.get("fileKey") != null ? unix.get("fileKey") : p.toAbsolutePath().normalize();
             return new Raw(type, (Long) unix.get("size"), ((Integer) unix.get("mode")) & 07777,
                     (Integer) unix.get("uid"), (Integer) unix.get("gid"), (Integer) unix.get("nlink"),
                     key, ((Number) unix.get("ino")).longValue(),
-                    (FileTime) unix.get("lastAccessTime"), (FileTime) unix.get("lastModifiedTime"), (FileTime) unix.get("ctime"));
+                    (FileTime) unix.get("lastAccessTime"), (FileTime) unix.get("lastModifiedTime"), (FileTime) unix.get("ctime"),
+                    type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE ? rdev : 0);
         }
         BasicFileAttributes b = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
         FileType type = b.isRegularFile() ? FileType.REGULAR
@@ -71,7 +74,21 @@ final class LowerAttributes {
             // no unix view
         }
         return new Raw(type, b.size(), mode, uid, gid, nlink, key, key.hashCode() & 0xffffffffL,
-                b.lastAccessTime(), b.lastModifiedTime(), b.lastModifiedTime());
+                b.lastAccessTime(), b.lastModifiedTime(), b.lastModifiedTime(), 0);
+    }
+
+    /** The file type in a full st_mode (S_IFMT bits). */
+    static FileType typeOf(int fullMode) {
+        return switch (fullMode & 0170000) {
+            case 0100000 -> FileType.REGULAR;
+            case 0040000 -> FileType.DIRECTORY;
+            case 0120000 -> FileType.SYMLINK;
+            case 0010000 -> FileType.FIFO;
+            case 0140000 -> FileType.SOCKET;
+            case 0020000 -> FileType.CHAR_DEVICE;
+            case 0060000 -> FileType.BLOCK_DEVICE;
+            default -> FileType.OTHER;
+        };
     }
 
     private static Map<String, Object> unixAttributes(Path p) throws IOException {

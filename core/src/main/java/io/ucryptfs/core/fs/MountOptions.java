@@ -17,6 +17,7 @@ public final class MountOptions {
     private final boolean passthrough;
     private final long cacheBytes;
     private final boolean readOnly;
+    private final SpecialNodes specialNodes;
 
     private MountOptions(Builder b) {
         this.keys = Objects.requireNonNull(b.keys, "keys");
@@ -26,6 +27,7 @@ public final class MountOptions {
         this.passthrough = b.passthrough;
         this.cacheBytes = b.cacheBytes;
         this.readOnly = b.readOnly;
+        this.specialNodes = b.specialNodes;
         if (keyBytes != 16 && keyBytes != 24 && keyBytes != 32) {
             throw new IllegalArgumentException("key bytes must be 16, 24 or 32, got " + keyBytes);
         }
@@ -66,7 +68,14 @@ public final class MountOptions {
         return readOnly;
     }
 
+    /** How to make FIFOs, sockets and device nodes; null: mknod fails with EPERM. */
+    public SpecialNodes specialNodes() {
+        return specialNodes;
+    }
+
     public static final class Builder {
+        private SpecialNodes specialNodes;
+
         private final KeyRing keys;
         private int keyBytes = 16;
         private boolean encryptNames;
@@ -106,6 +115,11 @@ public final class MountOptions {
 
         public Builder readOnly(boolean on) {
             this.readOnly = on;
+            return this;
+        }
+
+        public Builder specialNodes(SpecialNodes s) {
+            this.specialNodes = s;
             return this;
         }
 

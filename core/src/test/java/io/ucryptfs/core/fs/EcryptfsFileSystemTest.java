@@ -399,4 +399,91 @@ class EcryptfsFileSystemTest {
             }
         }
     }
+
+    @Test
+    void newNodesBelongToTheirCreator() throws Exception {
+        Path lower = newLower();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, plainNames(KEY_A).build())) {
+            Owner nobody = new Owner(65534, 65533);
+            fs.release(fs.create("/f", 0640, nobody));
+            fs.mkdir("/d", 0750, nobody);
+            fs.symlink("f", "/l", nobody);
+            fs.release(fs.create("/mine", 0644, Owner.DAEMON));
+            for (String n : List.of("f", "d", "l")) {
+                Path p = lower.resolve(n);
+                assertEquals("65534", Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName(), n);
+                assertEquals("65533", Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).group().getName(), n);
+            }
+            assertEquals(Files.getOwner(lower).getName(), Files.getOwner(lower.resolve("mine")).getName());
+            // the mode is set after the chown, which would clear set-ID bits
+            assertEquals(0640, fs.getattr("/f").mode());
+            assertEquals(0750, fs.getattr("/d").mode());
+        }
+    }
+
+    @Test
+    void mknodMakesAPlainLowerNodeUnderTheEncryptedName() throws Exception {
+        Path lower = newLower();
+        List<String> made = new java.util.ArrayList<>();
+        // jimfs has no FIFOs: the stand-in records the call and leaves an empty file
+        SpecialNodes fake = (p, type, mode, rdev) -> {
+            made.add(p.getFileName() + " " + type + " " + Integer.toOctalString(mode) + " " + rdev);
+            Files.createFile(p);
+        };
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().specialNodes(fake).build())) {
+            fs.mknod("/fifo", FileType.FIFO, 0640, 0, new Owner(65534, 65534));
+            String lowerName = Files.list(lower).findFirst().orElseThrow().getFileName().toString();
+            assertTrue(lowerName.startsWith("ECRYPTFS_FNEK_ENCRYPTED."), lowerName);
+            assertEquals(List.of(lowerName + " FIFO 640 0"), made);
+            assertEquals(List.of("fifo"), fs.readdir("/"));
+            assertEquals("65534", Files.getOwner(lower.resolve(lowerName)).getName());
+            assertEquals(0640, fs.getattr("/fifo").mode());
+            assertEquals(Errno.EEXIST, errno(() -> fs.mknod("/fifo", FileType.FIFO, 0640, 0, Owner.DAEMON)));
+            // a regular file through mknod is an ordinary (encrypted) empty file
+            fs.mknod("/reg", FileType.REGULAR, 0600, 0, Owner.DAEMON);
+            assertEquals(0, fs.getattr("/reg").size());
+            assertEquals(FileType.REGULAR, fs.getattr("/reg").type());
+        }
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), encryptedNames().build())) {
+            assertEquals(Errno.EPERM, errno(() -> fs.mknod("/fifo", FileType.FIFO, 0640, 0, Owner.DAEMON)));
+        }
+    }
+
+    @Test
+    void lowerModeTypeBitsNameTheFileType() {
+        assertEquals(FileType.FIFO, LowerAttributes.typeOf(0010644));
+        assertEquals(FileType.SOCKET, LowerAttributes.typeOf(0140755));
+        assertEquals(FileType.CHAR_DEVICE, LowerAttributes.typeOf(0020600));
+        assertEquals(FileType.BLOCK_DEVICE, LowerAttributes.typeOf(0060600));
+        assertEquals(FileType.REGULAR, LowerAttributes.typeOf(0100644));
+    }
+
+    @Test
+    void growingPastTheLowerFreeSpaceFailsFastInsteadOfFillingTheDisk() throws Exception {
+        java.nio.file.FileSystem jimfs = com.google.common.jimfs.Jimfs.newFileSystem(com.google.common.jimfs.Configuration.unix()
+                .toBuilder().setAttributeViews("basic", "owner", "posix", "unix", "user").setMaxSize(32L << 20).build());
+        Path lower = Files.createDirectories(jimfs.getPath("/lower"));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, plainNames(KEY_A).build())) {
+            writeFile(fs, "/f", bytes("hello"));
+            assertEquals(Errno.ENOSPC, errno(() -> fs.truncate("/f", 1L << 30)));
+            assertEquals(Errno.EFBIG, errno(() -> fs.truncate("/f", Long.MAX_VALUE - 1)));
+            assertEquals(5, fs.getattr("/f").size());
+            assertArrayEquals(bytes("hello"), readFile(fs, "/f"));
+            fs.truncate("/f", 1 << 20); // what fits still grows
+            assertEquals(1 << 20, fs.getattr("/f").size());
+        }
+    }
+
+    @Test
+    void setxattrHonoursCreateAndReplace() throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), plainNames(KEY_A).build())) {
+            writeFile(fs, "/f", bytes("x"));
+            assertEquals(Errno.ENODATA, errno(() -> fs.setxattr("/f", "user.a", bytes("1"), CryptFileSystem.XATTR_REPLACE)));
+            fs.setxattr("/f", "user.a", bytes("1"), CryptFileSystem.XATTR_CREATE);
+            assertEquals(Errno.EEXIST, errno(() -> fs.setxattr("/f", "user.a", bytes("2"), CryptFileSystem.XATTR_CREATE)));
+            fs.setxattr("/f", "user.a", bytes("3"), CryptFileSystem.XATTR_REPLACE);
+            assertArrayEquals(bytes("3"), fs.getxattr("/f", "user.a"));
+        }
+    }
 }
