@@ -3,6 +3,7 @@ package io.ucryptfs.core.file;
 import io.ucryptfs.core.util.Pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.stream.IntStream;
 
 /**
  * The streaming half of {@link EncryptedFile}'s data path: runs of whole extents that nobody holds
@@ -18,6 +19,9 @@ import java.nio.ByteBuffer;
 final class StreamingIo {
     /** Longest run in one system call: 64 extents, 256 KiB (FUSE sends at most 128 KiB). */
     static final int MAX_RUN = 64;
+
+    /** Runs of at least this many whole extents are encrypted on several cores. */
+    static final int PARALLEL_MIN = 8;
 
     private static final Pool<ByteBuffer> RUNS = new Pool<>(() -> ByteBuffer.allocate(0));
 
@@ -91,23 +95,30 @@ final class StreamingIo {
         ByteBuffer out = runBuffer(count * cs);
         byte[] scratch = null;
         try {
-            long p = from;
-            for (int k = 0; k < count; k++) {
-                int n = (int) Math.min(es, to - p);
-                ByteBuffer plain;
-                if (n == es) {
-                    plain = src.duplicate().limit(src.position() + es);
-                } else {
-                    if (scratch == null) {
-                        scratch = f.cache.newBuffer();
-                    }
-                    src.duplicate().get(scratch, 0, n);
-                    plain = ByteBuffer.wrap(scratch);
+            int base = src.position();
+            int whole = (int) ((to - from) / es); // extents taken whole from src
+            if (whole >= PARALLEL_MIN) {
+                // CBC encryption is serial within an extent but extents are independent: spread a large
+                // write over the cores (the JDK's AES runs ~1.2 GB/s per core here)
+                IntStream.range(0, whole).parallel().forEach(k -> f.cryptor.encryptExtent(first + k,
+                        src.duplicate().limit(base + (k + 1) * es).position(base + k * es),
+                        out.duplicate().limit((k + 1) * cs).position(k * cs)));
+            } else {
+                for (int k = 0; k < whole; k++) {
+                    f.cryptor.encryptExtent(first + k, src.duplicate().limit(base + (k + 1) * es).position(base + k * es),
+                            out.duplicate().limit((k + 1) * cs).position(k * cs));
                 }
-                f.cryptor.encryptExtent(first + k, plain, out);
-                src.position(src.position() + n);
-                p += n;
             }
+            if (whole < count) {
+                // the new last extent, short: zero-padded
+                int n = (int) (to - from - (long) whole * es);
+                scratch = f.cache.newBuffer();
+                src.duplicate().position(base + whole * es).get(scratch, 0, n);
+                f.cryptor.encryptExtent(first + whole, ByteBuffer.wrap(scratch),
+                        out.duplicate().limit((whole + 1) * cs).position(whole * cs));
+            }
+            src.position(base + (int) (to - from));
+            out.position(count * cs);
             out.flip();
             f.writeFully(out, f.extentPosition(first));
         } finally {
