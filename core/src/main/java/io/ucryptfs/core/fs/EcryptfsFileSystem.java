@@ -328,7 +328,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 throw IoErrors.toFs(e, last.plainPath);
             } finally {
                 if (last.lowerPath != null) {
-                    sizes.invalidate(last.lowerPath);
+                    rememberSize(last);
                 }
             }
         });
@@ -360,6 +360,25 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             sizes.invalidateAll();
         } catch (IOException e) {
             throw IoErrors.toFs(e, from + " -> " + to);
+        }
+    }
+
+    /**
+     * The plaintext size of a file just closed is known: remember it, so the next getattr need not read
+     * the header again (which would also bump the lower atime an utimens just set).
+     */
+    private void rememberSize(OpenFile f) {
+        sizes.invalidate(f.lowerPath);
+        if (!(f.content instanceof io.ucryptfs.core.file.EncryptedFile)) {
+            return; // a passthrough file's size is its lower size, read with its attributes
+        }
+        try {
+            LowerAttributes.Raw after = attributes.read(f.lowerPath);
+            if (after.inode().equals(f.inode)) {
+                sizes.remember(f.lowerPath, after.inode(), after.size(), after.mtime(), f.content.size());
+            }
+        } catch (IOException e) {
+            // gone or unreadable: the next getattr finds out
         }
     }
 
@@ -504,8 +523,16 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 specialNodes.setTimes(lower, atime, mtime);
                 return;
             }
+            // the plaintext size, known now, stays known: re-reading the header after the mtime changed
+            // would bump the lower atime that is being set (relatime)
+            long plainSize = raw.type() == FileType.REGULAR && open == null
+                    ? sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime()) : -1;
             BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
             v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
+            if (plainSize >= 0) {
+                LowerAttributes.Raw after = attributes.read(lower);
+                sizes.remember(lower, after.inode(), after.size(), after.mtime(), plainSize);
+            }
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }

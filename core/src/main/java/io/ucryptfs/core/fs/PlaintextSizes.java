@@ -63,6 +63,11 @@ final class PlaintextSizes {
         return lowerSize;
     }
 
+    /** Records a size known to be right for the lower file in this state (after utimens). */
+    void remember(Path lower, Object inode, long lowerSize, FileTime mtime, long plainSize) {
+        cache.put(lower, new Entry(inode, lowerSize, mtime, plainSize));
+    }
+
     void invalidate(Path lower) {
         cache.invalidate(lower);
     }
