@@ -574,26 +574,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         writable(path);
         Path lower = paths.lower(path);
         noUserXattrOnSpecial(lower, path, name);
-        if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0 && !name.equals(format.headerXattrName())) {
-            // checked, then set: not atomic against a concurrent setxattr of the same name
-            boolean exists;
-            try {
-                UserXattrs.get(lower, path, name, format.headerXattrName());
-                exists = true;
-            } catch (FsException e) {
-                if (e.errno() != Errno.ENODATA) {
-                    throw e;
-                }
-                exists = false;
-            }
-            if (exists && (flags & XATTR_CREATE) != 0) {
-                throw new FsException(Errno.EEXIST, path + ": attribute " + name + " exists (XATTR_CREATE)");
-            }
-            if (!exists && (flags & XATTR_REPLACE) != 0) {
-                throw new FsException(Errno.ENODATA, path + ": no attribute " + name + " (XATTR_REPLACE)");
-            }
-        }
-        UserXattrs.set(lower, path, name, value, format.headerXattrName());
+        UserXattrs.set(lower, path, name, value, flags, format.headerXattrName());
     }
 
     @Override

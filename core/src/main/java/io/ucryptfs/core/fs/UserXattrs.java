@@ -34,8 +34,24 @@ final class UserXattrs {
         }
     }
 
-    static void set(Path lower, String path, String name, byte[] value, String hidden) throws FsException {
+    /** Sets {@code name}, honouring setxattr(2)'s XATTR_CREATE and XATTR_REPLACE {@code flags}. */
+    static void set(Path lower, String path, String name, byte[] value, int flags, String hidden) throws FsException {
         check(path, name, hidden);
+        if ((flags & (CryptFileSystem.XATTR_CREATE | CryptFileSystem.XATTR_REPLACE)) != 0) {
+            // checked, then set: not atomic against a concurrent setxattr of the same name
+            boolean exists;
+            try {
+                exists = Xattrs.get(lower, name).isPresent();
+            } catch (IOException e) {
+                throw IoErrors.toFs(e, path);
+            }
+            if (exists && (flags & CryptFileSystem.XATTR_CREATE) != 0) {
+                throw new FsException(Errno.EEXIST, path + ": attribute " + name + " exists (XATTR_CREATE)");
+            }
+            if (!exists && (flags & CryptFileSystem.XATTR_REPLACE) != 0) {
+                throw new FsException(Errno.ENODATA, path + ": no attribute " + name + " (XATTR_REPLACE)");
+            }
+        }
         try {
             Xattrs.set(lower, name, value);
         } catch (UnsupportedOperationException e) {
