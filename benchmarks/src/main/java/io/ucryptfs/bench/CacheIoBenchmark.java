@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -38,6 +39,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * cache, plus a decrypt; a write usually evicts a dirty extent, which is encrypted and written back).
  * The lower files stay in the OS page cache: this measures our code, not the disk.
  */
+@Fork(jvmArgsAppend = "--add-modules=jdk.incubator.vector") // as the mount daemon runs
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class CacheIoBenchmark {

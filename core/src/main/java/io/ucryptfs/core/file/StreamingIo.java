@@ -23,6 +23,8 @@ final class StreamingIo {
     /** Runs of at least this many whole extents are encrypted on several cores. */
     static final int PARALLEL_MIN = 8;
 
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+
     private static final Pool<ByteBuffer> RUNS = new Pool<>(() -> ByteBuffer.allocate(0));
 
     private final EncryptedFile f;
@@ -59,21 +61,28 @@ final class StreamingIo {
             }
             in.flip();
             long p = from;
-            for (int k = 0; k < count; k++) {
+            int k = 0;
+            while (k < count) {
                 long idx = first + k;
                 int within = (int) (p - idx * es);
-                int n = (int) Math.min(es - within, to - p);
-                ByteBuffer ct = in.duplicate().position(k * cs).limit((k + 1) * cs);
-                if (within == 0 && n == es) {
-                    f.cryptor.decryptExtent(idx, ct, dst); // straight into the caller's buffer
+                int whole = within == 0 ? (int) Math.min(count - k, (to - p) / es) : 0;
+                ByteBuffer ct = in.duplicate().position(k * cs);
+                if (whole > 0) {
+                    // every whole extent of the run at once, straight into the caller's buffer
+                    f.cryptor.decryptExtents(idx, whole, ct.limit((k + whole) * cs), dst);
+                    p += (long) whole * es;
+                    k += whole;
                 } else {
+                    // a partial first or last extent, through a scratch buffer
+                    int n = (int) Math.min(es - within, to - p);
                     if (scratch == null) {
                         scratch = f.cache.scratchBuffer();
                     }
-                    f.cryptor.decryptExtent(idx, ct, ByteBuffer.wrap(scratch));
+                    f.cryptor.decryptExtent(idx, ct.limit((k + 1) * cs), ByteBuffer.wrap(scratch));
                     dst.put(scratch, within, n);
+                    p += n;
+                    k++;
                 }
-                p += n;
             }
         } finally {
             RUNS.give(in);
@@ -97,18 +106,20 @@ final class StreamingIo {
         try {
             int base = src.position();
             int whole = (int) ((to - from) / es); // extents taken whole from src
-            if (whole >= PARALLEL_MIN) {
-                // CBC encryption is serial within an extent but extents are independent: spread a large
-                // write over the cores (the JDK's AES runs ~1.2 GB/s per core here)
-                IntStream.range(0, whole).parallel().forEach(k -> f.cryptor.encryptExtent(first + k,
-                        src.duplicate().limit(base + (k + 1) * es).position(base + k * es),
-                        out.duplicate().limit((k + 1) * cs).position(k * cs)));
-            } else {
-                for (int k = 0; k < whole; k++) {
-                    f.cryptor.encryptExtent(first + k, src.duplicate().limit(base + (k + 1) * es).position(base + k * es),
-                            out.duplicate().limit((k + 1) * cs).position(k * cs));
+            // CBC encryption is serial within an extent but extents are independent: a large write is
+            // spread over the cores in runs (the JDK's AES runs ~1.2 GB/s per core here)
+            int parts = whole >= PARALLEL_MIN ? Math.min(CORES, whole / (PARALLEL_MIN / 2)) : 1;
+            int per = (whole + parts - 1) / parts;
+            IntStream runs = IntStream.range(0, parts);
+            (parts > 1 ? runs.parallel() : runs).forEach(r -> {
+                int lo = r * per;
+                int hi = Math.min(whole, lo + per);
+                if (lo < hi) {
+                    f.cryptor.encryptExtents(first + lo, hi - lo,
+                            src.duplicate().limit(base + hi * es).position(base + lo * es),
+                            out.duplicate().limit(hi * cs).position(lo * cs));
                 }
-            }
+            });
             if (whole < count) {
                 // the new last extent, short: zero-padded
                 int n = (int) (to - from - (long) whole * es);

@@ -27,4 +27,27 @@ public interface ContentCryptor extends Destroyable {
 
     /** The inverse of {@link #encryptExtent}. */
     void decryptExtent(long index, ByteBuffer cipher, ByteBuffer plainOut);
+
+    /**
+     * Encrypts {@code count} whole extents, {@code first} onwards, laid end to end in {@code plain}
+     * ({@code count * extentSize()} bytes remaining) into {@code cipherOut}. The same bytes as
+     * {@link #encryptExtent} one by one; a format may do a run faster (eCryptfs derives a run's IVs
+     * together).
+     */
+    default void encryptExtents(long first, int count, ByteBuffer plain, ByteBuffer cipherOut) {
+        int es = extentSize();
+        for (int k = 0; k < count; k++) {
+            encryptExtent(first + k, plain.duplicate().limit(plain.position() + es), cipherOut);
+            plain.position(plain.position() + es);
+        }
+    }
+
+    /** The inverse of {@link #encryptExtents}. */
+    default void decryptExtents(long first, int count, ByteBuffer cipher, ByteBuffer plainOut) {
+        int cs = ciphertextExtentSize();
+        for (int k = 0; k < count; k++) {
+            decryptExtent(first + k, cipher.duplicate().limit(cipher.position() + cs), plainOut);
+            cipher.position(cipher.position() + cs);
+        }
+    }
 }

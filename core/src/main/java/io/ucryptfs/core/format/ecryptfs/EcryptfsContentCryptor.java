@@ -32,6 +32,8 @@ final class EcryptfsContentCryptor implements ContentCryptor {
         final MessageDigest md5;
         final byte[] ivInput = new byte[2 * IV_BYTES];
         final byte[] iv = new byte[IV_BYTES];
+        /** IVs of a run, grown to the longest run seen. */
+        byte[] runIvs = new byte[IV_BYTES];
 
         ThreadState() {
             try {
@@ -90,19 +92,32 @@ final class EcryptfsContentCryptor implements ContentCryptor {
         }
     }
 
-    private void crypt(int mode, long index, ByteBuffer in, ByteBuffer out) {
+    /**
+     * {@code count} extents from {@code first}: their IVs derived together ({@link ExtentIv#deriveRun}:
+     * SIMD lanes in the mount daemon), then AES-CBC extent by extent.
+     */
+    private void crypt(int mode, long first, int count, ByteBuffer in, ByteBuffer out) {
         if (destroyed) {
             throw new IllegalStateException("file key destroyed");
         }
-        if (in.remaining() != EcryptfsHeader.EXTENT_SIZE || out.remaining() < EcryptfsHeader.EXTENT_SIZE) {
-            throw new IllegalArgumentException("an extent is " + EcryptfsHeader.EXTENT_SIZE + " bytes; got "
+        int es = EcryptfsHeader.EXTENT_SIZE;
+        if (count < 0 || in.remaining() != count * es || out.remaining() < count * es) {
+            throw new IllegalArgumentException(count + " extents are " + count * es + " bytes; got "
                     + in.remaining() + " in, " + out.remaining() + " out");
         }
         ThreadState st = STATES.take();
         try {
-            deriveIv(st, index);
-            st.cbc.init(mode, key, new IvParameterSpec(st.iv));
-            st.cbc.doFinal(in, out);
+            if (st.runIvs.length < count * IV_BYTES) {
+                st.runIvs = new byte[count * IV_BYTES];
+            }
+            ivs.deriveRun(first, count, st.md5, st.ivInput, st.runIvs);
+            int end = in.limit();
+            for (int k = 0; k < count; k++) {
+                in.limit(in.position() + es);
+                st.cbc.init(mode, key, new IvParameterSpec(st.runIvs, k * IV_BYTES, IV_BYTES));
+                st.cbc.doFinal(in, out);
+            }
+            in.limit(end);
         } catch (ShortBufferException e) {
             throw new IllegalArgumentException(e);
         } catch (GeneralSecurityException e) {
@@ -113,13 +128,23 @@ final class EcryptfsContentCryptor implements ContentCryptor {
     }
 
     @Override
+    public void encryptExtents(long first, int count, ByteBuffer plain, ByteBuffer cipherOut) {
+        crypt(Cipher.ENCRYPT_MODE, first, count, plain, cipherOut);
+    }
+
+    @Override
+    public void decryptExtents(long first, int count, ByteBuffer cipher, ByteBuffer plainOut) {
+        crypt(Cipher.DECRYPT_MODE, first, count, cipher, plainOut);
+    }
+
+    @Override
     public void encryptExtent(long index, ByteBuffer plain, ByteBuffer cipherOut) {
-        crypt(Cipher.ENCRYPT_MODE, index, plain, cipherOut);
+        crypt(Cipher.ENCRYPT_MODE, index, 1, plain, cipherOut);
     }
 
     @Override
     public void decryptExtent(long index, ByteBuffer cipher, ByteBuffer plainOut) {
-        crypt(Cipher.DECRYPT_MODE, index, cipher, plainOut);
+        crypt(Cipher.DECRYPT_MODE, index, 1, cipher, plainOut);
     }
 
     @Override
