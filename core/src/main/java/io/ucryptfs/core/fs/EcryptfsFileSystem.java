@@ -191,16 +191,15 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         try {
             FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileContent content;
+            Object inode;
             try {
-                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
-                attributes.setMode(lower, mode);
+                inode = ownAndMode(lower, attributes.read(lower), owner, mode);
                 content = opener.initialise(ch, lower, path);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 Files.deleteIfExists(lower);
                 throw e;
             }
-            Object inode = attributes.read(lower).inode();
             return table.open(inode, OpenMode.READ_WRITE, () -> new OpenFile(inode, content, lower, path));
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
@@ -647,6 +646,26 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
+    }
+
+    /**
+     * Gives a file just created in the lower directory its owner and mode, with only the system calls
+     * that change something: {@code fresh} is its attributes as created, and most of the time (a
+     * daemon running as the user who creates the file, the usual umask) they are right already. A
+     * create is one lstat here instead of a parent lstat, two lchowns and a chmod: small-file
+     * workloads are bound by such per-file costs. Returns the file's inode key.
+     */
+    private Object ownAndMode(Path lower, LowerAttributes.Raw fresh, Owner owner, int mode) throws IOException {
+        int uid = owner.uid() >= 0 && owner.uid() != fresh.uid() ? owner.uid() : -1;
+        int gid = owner.gid() >= 0 && owner.gid() != fresh.gid() && !parentSetgid(lower) ? owner.gid() : -1;
+        boolean chowned = uid >= 0 || gid >= 0;
+        if (chowned) {
+            attributes.setOwner(lower, uid, gid); // before the mode: a chown clears set-ID bits
+        }
+        if (chowned || fresh.mode() != (mode & 07777)) {
+            attributes.setMode(lower, mode);
+        }
+        return fresh.inode();
     }
 
     private boolean parentSetgid(Path lower) throws IOException {
