@@ -8,9 +8,9 @@ import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.fs.FsStats;
 import io.ucryptfs.core.fs.OpenMode;
 import io.ucryptfs.core.fs.Owner;
+import io.ucryptfs.core.names.NameBytes;
 import io.ucryptfs.core.util.Pool;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Translates FUSE calls to {@link CryptFileSystem} calls and {@link FsException}s to {@code -errno}.
  * No crypto and no policy here: only argument and buffer conversion, so the binding could be swapped.
- * jnr-fuse types stay in this package.
+ * jnr-fuse types stay in this package. Paths, names and symlink targets are {@link NameBytes} Strings
+ * both ways: {@link ByteNameCallbacks} decodes what libfuse passes, and readdir, readlink and
+ * listxattr encode with it.
  */
 public final class FuseAdapter extends FuseStubFS {
     private static final Logger log = LoggerFactory.getLogger(FuseAdapter.class);
@@ -50,6 +52,8 @@ public final class FuseAdapter extends FuseStubFS {
 
     private final CryptFileSystem fs;
     private final Set<Long> appendHandles = ConcurrentHashMap.newKeySet();
+    /** Our callbacks for every operation that carries a name: names as bytes (see {@link ByteNameCallbacks}). */
+    private final Object byteNameCallbacks;
 
     /**
      * libfuse2's {@code fuse_operations} flag bits (an unsigned int of bit fields, whose first byte jnr-fuse
@@ -63,6 +67,12 @@ public final class FuseAdapter extends FuseStubFS {
         // drops a change of one of them (touch -m, touch -a, utimensat with UTIME_OMIT) yet answers 0.
         // instant() below handles UTIME_OMIT and UTIME_NOW.
         jnr.ffi.Struct.getMemory(fuseOperations).putByte(Offsets.of(fuseOperations.flag_nullpath_ok), (byte) FLAG_UTIME_OMIT_OK);
+        this.byteNameCallbacks = ByteNameCallbacks.install(this, fuseOperations);
+    }
+
+    /** The offset of a member of the operations table. */
+    static long offsetOf(jnr.ffi.BaseStruct.Func<?> m) {
+        return Offsets.of(m);
     }
 
     /** A struct member's offset: jnr-ffi lets only Struct subclasses see it. */
@@ -185,14 +195,17 @@ public final class FuseAdapter extends FuseStubFS {
         t.tv_nsec.set(i.getNano());
     }
 
+    private static final byte[] DOT = {'.', 0};
+    private static final byte[] DOT_DOT = {'.', '.', 0};
+
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
         try {
             List<String> names = fs.readdir(path);
-            filter.apply(buf, ".", null, 0);
-            filter.apply(buf, "..", null, 0);
+            filter.apply(buf, ByteBuffer.wrap(DOT), null, 0);
+            filter.apply(buf, ByteBuffer.wrap(DOT_DOT), null, 0);
             for (String n : names) {
-                if (filter.apply(buf, n, null, 0) != 0) {
+                if (filter.apply(buf, ByteBuffer.wrap(ByteNameCallbacks.cString(n)), null, 0) != 0) {
                     break;
                 }
             }
@@ -424,7 +437,7 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int readlink(String path, Pointer buf, @size_t long size) {
         try {
-            byte[] target = fs.readlink(path).getBytes(StandardCharsets.UTF_8);
+            byte[] target = NameBytes.encode(fs.readlink(path));
             int n = (int) Math.min(target.length, size - 1);
             buf.put(0, target, 0, n);
             buf.putByte(n, (byte) 0);
@@ -580,11 +593,11 @@ public final class FuseAdapter extends FuseStubFS {
     @Override
     public int listxattr(String path, Pointer list, @size_t long size) {
         try {
-            StringBuilder sb = new StringBuilder();
+            java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
             for (String n : fs.listxattr(path)) {
-                sb.append(n).append('\0');
+                names.writeBytes(ByteNameCallbacks.cString(n));
             }
-            byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] b = names.toByteArray();
             if (size == 0) {
                 return b.length;
             }

@@ -8,6 +8,7 @@ import io.ucryptfs.core.fs.OpenFileTable.Handle;
 import io.ucryptfs.core.fs.OpenFileTable.OpenFile;
 import io.ucryptfs.core.names.EcryptfsNameCipher;
 import io.ucryptfs.core.names.InvalidNameException;
+import io.ucryptfs.core.names.NameBytes;
 import io.ucryptfs.core.names.NameCipher;
 import io.ucryptfs.core.names.NameTooLongException;
 import io.ucryptfs.core.names.PlainNames;
@@ -99,7 +100,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             OpenFile open = table.find(raw.inode());
             size = open != null ? open.content.size() : sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime());
         } else if (raw.type() == FileType.SYMLINK) {
-            size = readlink(path).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            size = NameBytes.length(readlink(path));
         }
         return raw.toAttributes(size);
     }
@@ -133,7 +134,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(lower)) {
             for (Path child : ds) {
-                String lowerName = child.getFileName().toString();
+                String lowerName = NamePaths.name(child);
                 try {
                     out.add(names.decrypt(lowerName));
                 } catch (InvalidNameException e) {
@@ -414,7 +415,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         Path lower = paths.lower(linkPath);
         try {
             String lowerTarget = names.encryptSymlinkTarget(target);
-            Files.createSymbolicLink(lower, lower.getFileSystem().getPath(lowerTarget));
+            Files.createSymbolicLink(lower, NamePaths.target(lower.getFileSystem(), lowerTarget));
             try {
                 own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
             } catch (IOException e) {
@@ -434,7 +435,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public String readlink(String path) throws FsException {
         Path lower = paths.lower(path);
         try {
-            String lowerTarget = Files.readSymbolicLink(lower).toString();
+            String lowerTarget = NamePaths.targetString(Files.readSymbolicLink(lower));
             return names.decryptSymlinkTarget(lowerTarget);
         } catch (InvalidNameException e) {
             throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());

@@ -58,7 +58,9 @@ final class LowerPaths {
                     throw new FsException(Errno.EINVAL, plainPath + ": '.' and '..' are resolved by the caller");
                 }
                 try {
-                    p = p.resolve(encryptedName(component));
+                    String lowerName = encryptedName(component);
+                    // encrypted names are ASCII; plaintext ones need their exact bytes
+                    p = names.encryptsNames() ? p.resolve(lowerName) : NamePaths.resolve(p, lowerName);
                 } catch (NameTooLongException e) {
                     throw new FsException(Errno.ENAMETOOLONG, plainPath + ": " + e.getMessage());
                 } catch (IllegalArgumentException e) {

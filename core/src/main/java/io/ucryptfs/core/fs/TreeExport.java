@@ -124,7 +124,7 @@ public final class TreeExport {
         for (String name : names) {
             String path = child(dir, name);
             progress.entry(path);
-            Path to = target.resolve(name);
+            Path to = NamePaths.resolve(target, name); // the name's exact bytes, text or not
             FileAttributes a;
             try {
                 a = fs.getattr(path);
@@ -213,8 +213,8 @@ public final class TreeExport {
 
     private void symlink(String path, Path to, FileAttributes a) {
         try {
-            Files.createSymbolicLink(to, Path.of(fs.readlink(path)));
-        } catch (IOException | UnsupportedOperationException | java.nio.file.InvalidPathException e) {
+            Files.createSymbolicLink(to, NamePaths.target(to.getFileSystem(), fs.readlink(path)));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             fail(path, e);
             return;
         }

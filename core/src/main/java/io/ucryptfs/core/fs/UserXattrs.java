@@ -1,6 +1,7 @@
 package io.ucryptfs.core.fs;
 
 import io.ucryptfs.core.file.Xattrs;
+import io.ucryptfs.core.names.NameBytes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +17,11 @@ final class UserXattrs {
     private static void check(String path, String name, String hidden) throws FsException {
         if (!name.startsWith(Xattrs.USER_PREFIX) || name.length() == Xattrs.USER_PREFIX.length()) {
             throw new FsException(Errno.EOPNOTSUPP, path + ": only user.* extended attributes are supported, not " + name);
+        }
+        if (!NameBytes.isText(name)) {
+            // the JDK's xattr calls take names as Strings in the platform encoding: bytes that are not
+            // UTF-8 would reach the lower file as '?'
+            throw new FsException(Errno.EOPNOTSUPP, path + ": extended attribute names that are not UTF-8 are not supported");
         }
         if (name.equals(hidden)) {
             throw new FsException(Errno.EPERM, path + ": " + name + " holds the file's header and is not writable here");

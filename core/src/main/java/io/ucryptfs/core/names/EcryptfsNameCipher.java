@@ -42,8 +42,12 @@ import javax.security.auth.Destroyable;
  *       code, padding, length, no trailing characters). The kernel ignores bytes after the packet and
  *       never checks the padding, so it lists such names, but cannot open them: lookup re-encrypts the
  *       plaintext and finds nothing. Rejecting them also catches damaged names instead of returning
- *       garbage, and decrypted names with '/', NUL or invalid UTF-8 are rejected.
+ *       garbage, and decrypted names with '/' or NUL are rejected.
  * </ul>
+ *
+ * <p>Names are bytes, as in the kernel: {@link NameBytes} gives the bytes of a plaintext name String
+ * (UTF-8 for text, so the lower names of text names are the kernel's), and the String of decrypted
+ * bytes that are not UTF-8 (each such byte escaped as U+DC80..U+DCFF).
  *
  * <p>The kernel has a second prefix, {@value #FEK_PREFIX} (tag 72, a name encrypted with the file's own
  * FEK). The kernel defines it but never writes it ({@code ecryptfs_encrypt_filename} supports only the
@@ -321,11 +325,7 @@ public final class EcryptfsNameCipher implements NameCipher, Destroyable, AutoCl
                     throw invalid(what, lower, "decrypts to a name containing NUL");
                 }
             }
-            String s = NameRules.utf8OrNull(block, start, block.length - start);
-            if (s == null) {
-                throw invalid(what, lower, "decrypts to bytes that are not UTF-8");
-            }
-            return s;
+            return NameBytes.decode(block, start, block.length - start);
         } finally {
             Arrays.fill(block, (byte) 0);
         }

@@ -8,6 +8,9 @@ package io.ucryptfs.core.names;
  * when names are encrypted, but with other rules (a target may hold '/', "." and ".." are encrypted
  * like any other target, and the lower limit is the symlink limit, not NAME_MAX): use
  * {@link #encryptSymlinkTarget} / {@link #decryptSymlinkTarget} for them.
+ *
+ * <p>Plaintext names are Strings that stand for bytes as {@link NameBytes} says (UTF-8 text, other
+ * bytes escaped); every byte string Linux allows in a name is one.
  */
 public interface NameCipher {
 

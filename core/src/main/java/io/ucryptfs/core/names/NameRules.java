@@ -1,18 +1,11 @@
 package io.ucryptfs.core.names;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-
 /**
- * What a path component and a symlink target may be, and their exact UTF-8 bytes.
+ * What a path component and a symlink target may be, and their exact bytes ({@link NameBytes}).
  *
- * <p>The kernel works on bytes; our API on Strings. The conversion is strict both ways (no '?' or
- * U+FFFD substitutions) so a name always maps to one byte string and back: a lossy conversion would
- * make a name that lists but re-encrypts to another lower name, i.e. a file that cannot be opened.
+ * <p>The kernel works on bytes; our API on Strings. {@link NameBytes} maps every byte string to one
+ * String and back, so a name always maps to one byte string: a lossy conversion would make a name
+ * that lists but re-encrypts to another lower name, i.e. a file that cannot be opened.
  */
 final class NameRules {
 
@@ -41,27 +34,6 @@ final class NameRules {
         if (target.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("name contains NUL");
         }
-        try {
-            ByteBuffer bb = StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(CharBuffer.wrap(target));
-            return Arrays.copyOfRange(bb.array(), bb.position(), bb.limit());
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("name is not valid Unicode (unpaired surrogate)", e);
-        }
-    }
-
-    /** Strict UTF-8 decoding; null if the bytes are not UTF-8. */
-    static String utf8OrNull(byte[] bytes, int offset, int length) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, offset, length))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+        return NameBytes.encode(target);
     }
 }

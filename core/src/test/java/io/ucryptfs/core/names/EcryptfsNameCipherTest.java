@@ -1,10 +1,12 @@
 package io.ucryptfs.core.names;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ucryptfs.core.keys.PassphraseKey;
 import java.nio.charset.StandardCharsets;
@@ -71,6 +73,65 @@ class EcryptfsNameCipherTest {
             // bytes, not characters: 71 × 'é' + 'a' = 143 bytes, 72 × 'é' = 144
             assertEquals("é".repeat(71) + "a", c.decrypt(c.encrypt("é".repeat(71) + "a")));
             assertThrows(NameTooLongException.class, () -> c.encrypt("é".repeat(72)));
+        }
+    }
+
+    // ---- names are bytes ---------------------------------------------------------------------------
+
+    /** A name of {@code n} random bytes, each 0x80..0xFF: none of it is UTF-8 text. */
+    private static byte[] highBytes(Random rnd, int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (0x80 + rnd.nextInt(0x80));
+        }
+        return b;
+    }
+
+    @Test
+    void namesThatAreNotUtf8RoundTripAsTheirBytes() throws Exception {
+        Random rnd = new Random(7);
+        try (EcryptfsNameCipher c = cipher(16)) {
+            for (int len = 1; len <= 143; len++) {
+                byte[] b = highBytes(rnd, len);
+                String name = NameBytes.decode(b);
+                String lower = c.encrypt(name);
+                assertEquals(EcryptfsNameCipher.lowerLength(len), lower.length(), "the limit counts bytes");
+                assertTrue(lower.length() <= 255);
+                assertArrayEquals(b, NameBytes.encode(c.decrypt(lower)));
+            }
+        }
+    }
+
+    @Test
+    void aNameOf143BytesAbove0x7fFitsAnd144DoNot() throws Exception {
+        // stress-ng's filename stressor probes with such a name of the maximum length
+        Random rnd = new Random(143);
+        try (EcryptfsNameCipher c = cipher(16)) {
+            String max = NameBytes.decode(highBytes(rnd, 143));
+            assertEquals(252, c.encrypt(max).length());
+            assertEquals(max, c.decrypt(c.encrypt(max)));
+            assertThrows(NameTooLongException.class, () -> c.encrypt(NameBytes.decode(highBytes(rnd, 144))));
+        }
+    }
+
+    @Test
+    void namesThatDifferOnlyInBytesOutsideUtf8StayDistinct() throws Exception {
+        try (EcryptfsNameCipher c = cipher(16)) {
+            String ff = NameBytes.decode(new byte[] {(byte) 0xFF, 'X'});
+            String fe = NameBytes.decode(new byte[] {(byte) 0xFE, 'X'});
+            assertNotEquals(c.encrypt(ff), c.encrypt(fe));
+            assertEquals(ff, c.decrypt(c.encrypt(ff)));
+            assertEquals(fe, c.decrypt(c.encrypt(fe)));
+            assertEquals(c.encrypt("\uFFFDX"), c.encrypt("\uFFFDX"));
+            assertNotEquals(c.encrypt("\uFFFDX"), c.encrypt(ff), "U+FFFD is text, not a stand-in for a byte");
+        }
+    }
+
+    @Test
+    void symlinkTargetsAreBytesToo() throws Exception {
+        try (EcryptfsNameCipher c = cipher(16)) {
+            String target = NameBytes.decode(new byte[] {'.', '.', '/', (byte) 0xE9, '/', (byte) 0xFF});
+            assertEquals(target, c.decryptSymlinkTarget(c.encryptSymlinkTarget(target)));
         }
     }
 
@@ -203,7 +264,7 @@ class EcryptfsNameCipherTest {
             for (int i = PREFIX.length(); i < lower.length(); i++) {
                 for (int shift : new int[] {1, 32}) {
                     char repl = alphabet.charAt((alphabet.indexOf(lower.charAt(i)) + shift) % 64);
-                    assertInvalid(c, lower.substring(0, i) + repl + lower.substring(i + 1));
+                    assertInvalidOrAnotherName(c, lower.substring(0, i) + repl + lower.substring(i + 1), name);
                 }
             }
         }
@@ -215,7 +276,7 @@ class EcryptfsNameCipherTest {
             String lower = c.encrypt("m".repeat(143));
             for (int i = PREFIX.length(); i < lower.length(); i++) {
                 char repl = lower.charAt(i) == 'A' ? 'B' : 'A';
-                assertInvalid(c, lower.substring(0, i) + repl + lower.substring(i + 1));
+                assertInvalidOrAnotherName(c, lower.substring(0, i) + repl + lower.substring(i + 1), "m".repeat(143));
             }
         }
     }
@@ -268,6 +329,24 @@ class EcryptfsNameCipherTest {
         byte[] p = java.util.Arrays.copyOf(packet, len);
         p[index] = (byte) value;
         return PREFIX + EcryptfsBase64.encode(p);
+    }
+
+    /**
+     * A changed lower name never decrypts to the original name. Names are bytes, as in the kernel, so a
+     * change confined to the AES blocks of the name itself (ECB) decrypts to other bytes, which are a
+     * name as long as they hold no NUL or '/'; a change to the prefix, packet header, signature or
+     * padding is invalid.
+     */
+    private static void assertInvalidOrAnotherName(EcryptfsNameCipher c, String lower, String original) {
+        try {
+            String other = c.decrypt(lower);
+            assertNotEquals(original, other, lower);
+            assertEquals(lower, c.encrypt(other), "a name that decrypts re-encrypts to the same lower name");
+        } catch (InvalidNameException e) {
+            assertTrue(e.getMessage().contains(lower), e.getMessage());
+        } catch (NameTooLongException e) {
+            fail(e);
+        }
     }
 
     private static InvalidNameException assertInvalid(EcryptfsNameCipher c, String lower) {
