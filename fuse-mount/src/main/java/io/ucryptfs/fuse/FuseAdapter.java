@@ -101,8 +101,11 @@ public final class FuseAdapter extends FuseStubFS {
         return -errno;
     }
 
-    private static int crash(String op, String path, RuntimeException e) {
-        // a bug must not take the mount down: answer EIO for this call and log it
+    private static int crash(String op, String path, Throwable e) {
+        // a bug must not take the mount down: answer EIO for this call and log it. Errors too (a
+        // StackOverflowError, an OutOfMemoryError on one huge request, a LinkageError): thrown
+        // through the native callback, one would end that libfuse worker thread and, one by one,
+        // leave a mount that answers nothing
         log.error("{} {}: unexpected {}", op, path, e.toString(), e);
         return -Errno.EIO;
     }
@@ -144,7 +147,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return -e.errno(); // ENOENT is the common, expected answer: not logged
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("getattr", path, e);
         }
     }
@@ -156,7 +159,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("fgetattr", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("fgetattr", path, e);
         }
     }
@@ -212,7 +215,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("readdir", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("readdir", path, e);
         }
     }
@@ -238,7 +241,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("create", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("create", path, e);
         }
     }
@@ -263,7 +266,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("open", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("open", path, e);
         }
     }
@@ -282,7 +285,7 @@ public final class FuseAdapter extends FuseStubFS {
             }
         } catch (FsException e) {
             return fail("read", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("read", path, e);
         }
     }
@@ -305,7 +308,7 @@ public final class FuseAdapter extends FuseStubFS {
             }
         } catch (FsException e) {
             return fail("write", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("write", path, e);
         }
     }
@@ -317,7 +320,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("truncate", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("truncate", path, e);
         }
     }
@@ -329,7 +332,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("ftruncate", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("ftruncate", path, e);
         }
     }
@@ -341,7 +344,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("flush", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("flush", path, e);
         }
     }
@@ -353,7 +356,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("fsync", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("fsync", path, e);
         }
     }
@@ -367,7 +370,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("release", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("release", path, e);
         }
     }
@@ -381,7 +384,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("unlink", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("unlink", path, e);
         }
     }
@@ -393,7 +396,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("mkdir", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("mkdir", path, e);
         }
     }
@@ -405,7 +408,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("rmdir", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("rmdir", path, e);
         }
     }
@@ -417,7 +420,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("rename", oldpath, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("rename", oldpath, e);
         }
     }
@@ -429,7 +432,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("symlink", newpath, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("symlink", newpath, e);
         }
     }
@@ -444,7 +447,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("readlink", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("readlink", path, e);
         }
     }
@@ -467,7 +470,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("mknod", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("mknod", path, e);
         }
     }
@@ -479,7 +482,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("link", newpath, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("link", newpath, e);
         }
     }
@@ -493,7 +496,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("chmod", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("chmod", path, e);
         }
     }
@@ -505,7 +508,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("chown", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("chown", path, e);
         }
     }
@@ -517,7 +520,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("utimens", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("utimens", path, e);
         }
     }
@@ -550,7 +553,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("statfs", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("statfs", path, e);
         }
     }
@@ -566,7 +569,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("setxattr", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("setxattr", path, e);
         }
     }
@@ -585,7 +588,7 @@ public final class FuseAdapter extends FuseStubFS {
             return v.length;
         } catch (FsException e) {
             return e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP ? -e.errno() : fail("getxattr", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("getxattr", path, e);
         }
     }
@@ -608,7 +611,7 @@ public final class FuseAdapter extends FuseStubFS {
             return b.length;
         } catch (FsException e) {
             return fail("listxattr", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("listxattr", path, e);
         }
     }
@@ -620,7 +623,7 @@ public final class FuseAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             return fail("removexattr", path, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return crash("removexattr", path, e);
         }
     }
