@@ -60,7 +60,8 @@ public final class DecryptCommand implements Callable<Integer> {
         checkPlaces();
         CryptFileSystem fs;
         try {
-            fs = EcryptfsFileSystem.open(lower, keys.resolve(lower).readOnly(true).build());
+            fs = EcryptfsFileSystem.open(lower, keys.resolve(lower).readOnly(true)
+                    .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create()).build());
         } catch (FsException e) {
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
         }

@@ -138,7 +138,8 @@ public final class MountCommand implements Callable<Integer> {
     /** Mounts here and serves until unmounted; {@code ready} is told once the mount answers. */
     private int serve(MountOptions.Builder o, PrintStream ready) throws Exception {
         MountOptions options = o.cacheBytes(Sizes.parse(cacheSize)).readOnly(readOnly)
-                .specialNodes(new io.ucryptfs.fuse.LibcSpecialNodes()).build();
+                .specialNodes(new io.ucryptfs.fuse.LibcSpecialNodes())
+                .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create()).build();
         CryptFileSystem fs;
         try {
             fs = EcryptfsFileSystem.open(lower, options);

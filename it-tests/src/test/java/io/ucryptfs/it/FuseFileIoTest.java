@@ -242,4 +242,57 @@ class FuseFileIoTest extends FuseTestBase {
         assertEquals(Data.sha256(want), Data.sha256(mnt.resolve("m")), "mapped writes after remount");
         assertEquals(10000, Files.size(mnt.resolve("w")));
     }
+
+    /**
+     * A plaintext path of about 4,000 bytes (39 directories of 100-byte names, as pjdfstest's PATH_MAX
+     * tests make): its lower path, FNEK names, is over 5,000 bytes, past the kernel's PATH_MAX, and is
+     * reached through directory handles. Python works relative to the mount point, as those tests do.
+     */
+    @Test
+    void aFileAtAPathOf4000BytesIsMadeWrittenRenamedReadAndRemoved() throws Exception {
+        mounts.mount(lower, mnt, Mounts.bare(tmp, PASS, true));
+        try {
+            Cmd.Result r = Cmd.python("""
+                    import hashlib, os, sys
+                    os.chdir(sys.argv[1])
+                    def check(what, got, want):
+                        if got != want: sys.exit('%s: got %r, want %r' % (what, got, want))
+                    names = [chr(ord('a') + i % 26) + '123456789' * 11 for i in range(39)]
+                    d = '/'.join(names)
+                    for i in range(1, len(names) + 1):
+                        os.mkdir('/'.join(names[:i]))
+                    f, g = d + '/f' + 'x' * 50, d + '/g' + 'y' * 50
+                    check('path length', 3980 < len(g.encode()) < 4095, True)
+                    data = os.urandom(1 << 20) + b'end'
+                    fd = os.open(f, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o640)
+                    os.write(fd, data)
+                    os.fsync(fd)
+                    os.close(fd)
+                    st = os.stat(f)
+                    check('size', st.st_size, len(data))
+                    check('mode', st.st_mode & 0o7777, 0o640)
+                    os.rename(f, g)
+                    check('old name gone', os.path.exists(f), False)
+                    with open(g, 'rb') as h: back = h.read()
+                    check('content', hashlib.sha256(back).hexdigest(), hashlib.sha256(data).hexdigest())
+                    os.chmod(g, 0o600)
+                    check('chmod', os.stat(g).st_mode & 0o7777, 0o600)
+                    os.truncate(g, 10)
+                    check('truncate', os.stat(g).st_size, 10)
+                    check('listing', os.listdir(d), ['g' + 'y' * 50])
+                    os.unlink(g)
+                    for i in range(len(names), 0, -1):
+                        os.rmdir('/'.join(names[:i]))
+                    check('empty', os.listdir('.'), [])
+                    print('ok')
+                    """, mnt.toString());
+            r.assertOk();
+            mounts.umount(mnt);
+            try (var s = Files.list(lower)) {
+                assertEquals(List.of(), s.toList(), "lower after removing everything");
+            }
+        } finally {
+            Cmd.sh("rm -rf -- \"$1\"/*", lower.toString()); // a deep tree left by a failure: JUnit's cleanup could not remove it
+        }
+    }
 }

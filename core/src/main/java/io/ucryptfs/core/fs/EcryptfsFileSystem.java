@@ -4,6 +4,7 @@ import io.ucryptfs.core.file.ExtentCache;
 import io.ucryptfs.core.file.FileContent;
 import io.ucryptfs.core.format.FileFormat;
 import io.ucryptfs.core.format.ecryptfs.EcryptfsFormat;
+import io.ucryptfs.core.fs.LowerPaths.Reach;
 import io.ucryptfs.core.fs.OpenFileTable.Handle;
 import io.ucryptfs.core.fs.OpenFileTable.OpenFile;
 import io.ucryptfs.core.names.EcryptfsNameCipher;
@@ -57,9 +58,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     /** Lower names already reported as undecryptable, so a listing logs each once. */
     private final Set<String> reportedNames = ConcurrentHashMap.newKeySet();
 
-    private EcryptfsFileSystem(Path lowerRoot, MountOptions o, NameCipher names, FileFormat format) {
+    private EcryptfsFileSystem(Path lowerRoot, MountOptions o, NameCipher names, FileFormat format, int pathLimit) {
         this.names = names;
-        this.paths = new LowerPaths(lowerRoot, names);
+        this.paths = new LowerPaths(lowerRoot, names, o.lowerHandles(), pathLimit);
         this.format = format;
         this.cache = new ExtentCache(o.cacheBytes(), 4096);
         this.opener = new LowerFileOpener(format, cache, o.passthrough(), o.readOnly());
@@ -71,6 +72,11 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     /** Mounts {@code lowerRoot} (an existing directory) with these options. */
     public static EcryptfsFileSystem open(Path lowerRoot, MountOptions o) throws FsException {
+        return open(lowerRoot, o, LowerPaths.PATH_LIMIT);
+    }
+
+    /** {@link #open(Path, MountOptions)} reaching lower paths longer than {@code pathLimit} bytes through handles (tests). */
+    static EcryptfsFileSystem open(Path lowerRoot, MountOptions o, int pathLimit) throws FsException {
         if (!Files.isDirectory(lowerRoot)) {
             throw new FsException(Errno.ENOTDIR, lowerRoot + ": the lower directory does not exist or is not a directory");
         }
@@ -78,29 +84,28 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 ? new EcryptfsNameCipher(o.keys().nameKey(), o.keyBytes())
                 : new PlainNames();
         FileFormat format = new EcryptfsFormat(o.keys(), o.keyBytes(), o.encryptNames(), o.headerInXattr(), new SecureRandom());
-        return new EcryptfsFileSystem(lowerRoot, o, names, format);
+        return new EcryptfsFileSystem(lowerRoot, o, names, format, pathLimit);
     }
 
     // ---- attributes and directories ----
 
     @Override
     public FileAttributes getattr(String path) throws FsException {
-        Path lower = paths.lower(path);
-        try {
-            LowerAttributes.Raw raw = attributes.read(lower);
+        try (Reach lower = paths.reach(path)) {
+            LowerAttributes.Raw raw = attributes.read(lower.at());
             return plaintextView(lower, raw, path);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
     }
 
-    private FileAttributes plaintextView(Path lower, LowerAttributes.Raw raw, String path) throws IOException {
+    private FileAttributes plaintextView(Reach lower, LowerAttributes.Raw raw, String path) throws IOException {
         long size = raw.size();
         if (raw.type() == FileType.REGULAR) {
             OpenFile open = table.find(raw.inode());
-            size = open != null ? open.content.size() : sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime());
+            size = open != null ? open.content.size() : sizes.sizeOf(lower.lower(), lower.at(), raw.inode(), raw.size(), raw.mtime());
         } else if (raw.type() == FileType.SYMLINK) {
-            size = NameBytes.length(readlink(path));
+            size = NameBytes.length(readlink(lower.at(), path));
         }
         return raw.toAttributes(size);
     }
@@ -108,8 +113,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public FileAttributes fgetattr(long handle) throws FsException {
         OpenFile f = table.handle(handle).file();
-        try {
-            LowerAttributes.Raw raw = f.lowerPath == null ? null : attributes.read(f.lowerPath);
+        Path lowerPath = f.lowerPath;
+        try (Reach lower = lowerPath == null ? null : paths.reach(lowerPath)) {
+            LowerAttributes.Raw raw = lower == null ? null : attributes.read(lower.at());
             if (raw != null && raw.inode().equals(f.inode)) {
                 return raw.toAttributes(f.content.size());
             }
@@ -130,9 +136,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
      * reason), for tools that must account for every lower entry ({@link TreeExport}).
      */
     List<String> readdir(String path, java.util.function.BiConsumer<String, String> undecryptable) throws FsException {
-        Path lower = paths.lower(path);
         List<String> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(lower)) {
+        try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
             for (Path child : ds) {
                 String lowerName = NamePaths.name(child);
                 try {
@@ -141,7 +146,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                     if (undecryptable != null) {
                         undecryptable.accept(lowerName, e.getMessage());
                     }
-                    if (reportedNames.size() < 10_000 && reportedNames.add(child.toString())) {
+                    if (reportedNames.size() < 10_000 && reportedNames.add(lower.lower() + "/" + lowerName)) {
                         log.warn("{}: skipping lower entry {} whose name does not decrypt: {}", path, lowerName, e.getMessage());
                     }
                 }
@@ -157,13 +162,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void mkdir(String path, int mode, Owner owner) throws FsException {
         writable(path);
-        Path lower = paths.lower(path);
-        try {
-            Files.createDirectory(lower);
+        try (Reach lower = paths.reach(path)) {
+            Files.createDirectory(lower.at());
             // as Linux does: a directory made in a set-group-ID directory is set-group-ID too
             boolean sgid = parentSetgid(lower);
-            own(lower, owner, sgid);
-            attributes.setMode(lower, sgid ? mode | S_ISGID : mode);
+            own(lower.at(), owner, sgid);
+            attributes.setMode(lower.at(), sgid ? mode | S_ISGID : mode);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -172,12 +176,11 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void rmdir(String path) throws FsException {
         writable(path);
-        Path lower = paths.lower(path);
-        try {
-            if (!Files.isDirectory(lower, NOFOLLOW)) {
-                throw new FsException(Files.exists(lower, NOFOLLOW) ? Errno.ENOTDIR : Errno.ENOENT, path + ": not a directory");
+        try (Reach lower = paths.reach(path)) {
+            if (!Files.isDirectory(lower.at(), NOFOLLOW)) {
+                throw new FsException(Files.exists(lower.at(), NOFOLLOW) ? Errno.ENOTDIR : Errno.ENOENT, path + ": not a directory");
             }
-            Files.delete(lower);
+            Files.delete(lower.at());
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -188,22 +191,32 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public long create(String path, int mode, Owner owner) throws FsException {
         writable(path);
-        Path lower = paths.lower(path);
+        Reach lower = null;
         try {
-            FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            // the new file's own path for as long as it is open (through a handle on its directory when too long)
+            lower = paths.pin(paths.lower(path));
+            Path at = lower.at();
+            FileChannel ch = FileChannel.open(at, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileContent content;
             Object inode;
             try {
-                inode = ownAndMode(lower, attributes.read(lower), owner, mode);
-                content = opener.initialise(ch, lower, path);
+                inode = ownAndMode(lower, attributes.read(at), owner, mode);
+                content = opener.initialise(ch, at, path);
             } catch (IOException | RuntimeException e) {
                 ch.close();
-                Files.deleteIfExists(lower);
+                Files.deleteIfExists(at);
                 throw e;
             }
-            return table.open(inode, OpenMode.READ_WRITE, () -> new OpenFile(inode, content, lower, path));
+            Reach pin = lower;
+            long h = table.open(inode, OpenMode.READ_WRITE, () -> new OpenFile(inode, content, pin, path));
+            lower = null; // the open file keeps it
+            return h;
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
+        } finally {
+            if (lower != null) {
+                lower.close();
+            }
         }
     }
 
@@ -212,16 +225,15 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         if (mode.canWrite()) {
             writable(path);
         }
-        Path lower = paths.lower(path);
-        try {
-            LowerAttributes.Raw raw = attributes.read(lower);
+        try (Reach lower = paths.reach(path)) {
+            LowerAttributes.Raw raw = attributes.read(lower.at());
             if (raw.type() == FileType.DIRECTORY) {
                 throw new FsException(Errno.EISDIR, path + ": is a directory");
             }
             if (raw.type() != FileType.REGULAR) {
                 throw new FsException(Errno.EINVAL, path + ": not a regular file");
             }
-            long h = table.open(raw.inode(), mode, () -> new OpenFile(raw.inode(), opener.open(lower, path), lower, path));
+            long h = table.open(raw.inode(), mode, () -> openLower(raw.inode(), lower.lower(), path));
             if (mode.canWrite() && !table.handle(h).file().content.writable()) {
                 release(h);
                 throw new FsException(Errno.EACCES, path + ": the lower file is read-only");
@@ -229,6 +241,22 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             return h;
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
+        }
+    }
+
+    /** Opens the lower file for the open-file table; it keeps the file's path reachable while open. */
+    private OpenFile openLower(Object inode, Path lower, String path) throws FsException {
+        Reach pin;
+        try {
+            pin = paths.pin(lower);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+        try {
+            return new OpenFile(inode, opener.open(pin.at(), path), pin, path);
+        } catch (FsException | RuntimeException e) {
+            pin.close();
+            throw e;
         }
     }
 
@@ -330,6 +358,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 if (last.lowerPath != null) {
                     rememberSize(last);
                 }
+                last.closePins();
             }
         });
     }
@@ -337,13 +366,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void unlink(String path) throws FsException {
         writable(path);
-        Path lower = paths.lower(path);
-        try {
-            if (Files.isDirectory(lower, NOFOLLOW)) {
+        try (Reach lower = paths.reach(path)) {
+            if (Files.isDirectory(lower.at(), NOFOLLOW)) {
                 throw new FsException(Errno.EISDIR, path + ": is a directory");
             }
-            Files.delete(lower);
-            sizes.invalidate(lower);
+            Files.delete(lower.at());
+            sizes.invalidate(lower.lower());
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -352,11 +380,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void rename(String from, String to) throws FsException {
         writable(from);
-        Path src = paths.lower(from);
-        Path dst = paths.lower(to);
-        try {
-            Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            movedOpenFiles(src, dst);
+        try (Reach src = paths.reach(from); Reach dst = paths.reach(to)) {
+            Files.move(src.at(), dst.at(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            movedOpenFiles(src.lower(), dst.lower());
             sizes.invalidateAll();
         } catch (IOException e) {
             throw IoErrors.toFs(e, from + " -> " + to);
@@ -372,8 +398,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         if (!(f.content instanceof io.ucryptfs.core.file.EncryptedFile)) {
             return; // a passthrough file's size is its lower size, read with its attributes
         }
-        try {
-            LowerAttributes.Raw after = attributes.read(f.lowerPath);
+        try (Reach lower = paths.reach(f.lowerPath)) {
+            LowerAttributes.Raw after = attributes.read(lower.at());
             if (after.inode().equals(f.inode)) {
                 sizes.remember(f.lowerPath, after.inode(), after.size(), after.mtime(), f.content.size());
             }
@@ -403,7 +429,20 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 continue;
             }
             f.lowerPath = now;
-            f.content.moved(now);
+            f.content.moved(now == null ? null : pinMoved(f, now));
+        }
+    }
+
+    /** The path the content of a moved open file uses from now on (kept reachable until it is closed). */
+    private Path pinMoved(OpenFile f, Path now) {
+        try {
+            Reach pin = paths.pin(now);
+            // the old pins stay open until the file closes: its content may be using their paths right now
+            f.keep(pin);
+            return pin.at();
+        } catch (IOException e) {
+            log.warn("{}: cannot reach the moved lower file {}: {}", f.plainPath, now, e.getMessage());
+            return now;
         }
     }
 
@@ -412,14 +451,14 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void symlink(String target, String linkPath, Owner owner) throws FsException {
         writable(linkPath);
-        Path lower = paths.lower(linkPath);
-        try {
+        try (Reach lower = paths.reach(linkPath)) {
             String lowerTarget = names.encryptSymlinkTarget(target);
-            Files.createSymbolicLink(lower, NamePaths.target(lower.getFileSystem(), lowerTarget));
+            Path at = lower.at();
+            Files.createSymbolicLink(at, NamePaths.target(at.getFileSystem(), lowerTarget));
             try {
-                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
+                own(at, owner, owner.gid() >= 0 && parentSetgid(lower));
             } catch (IOException e) {
-                Files.deleteIfExists(lower);
+                Files.deleteIfExists(at);
                 throw e;
             }
         } catch (NameTooLongException e) {
@@ -433,14 +472,19 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public String readlink(String path) throws FsException {
-        Path lower = paths.lower(path);
+        try (Reach lower = paths.reach(path)) {
+            return readlink(lower.at(), path);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    private String readlink(Path at, String path) throws IOException {
+        String lowerTarget = NamePaths.targetString(Files.readSymbolicLink(at));
         try {
-            String lowerTarget = NamePaths.targetString(Files.readSymbolicLink(lower));
             return names.decryptSymlinkTarget(lowerTarget);
         } catch (InvalidNameException e) {
             throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
-        } catch (IOException e) {
-            throw IoErrors.toFs(e, path);
         }
     }
 
@@ -457,14 +501,14 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         if (specialNodes == null) {
             throw new FsException(Errno.EPERM, path + ": special files are not supported here");
         }
-        Path lower = paths.lower(path);
-        try {
-            specialNodes.mknod(lower, type, mode & 0777, rdev);
+        try (Reach lower = paths.reach(path)) {
+            Path at = lower.at();
+            specialNodes.mknod(at, type, mode & 0777, rdev);
             try {
-                own(lower, owner, owner.gid() >= 0 && parentSetgid(lower));
-                attributes.setMode(lower, mode);
+                own(at, owner, owner.gid() >= 0 && parentSetgid(lower));
+                attributes.setMode(at, mode);
             } catch (IOException e) {
-                Files.deleteIfExists(lower);
+                Files.deleteIfExists(at);
                 throw e;
             }
         } catch (IOException e) {
@@ -475,8 +519,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void link(String existing, String newPath) throws FsException {
         writable(newPath);
-        try {
-            Files.createLink(paths.lower(newPath), paths.lower(existing));
+        try (Reach link = paths.reach(newPath); Reach target = paths.reach(existing)) {
+            Files.createLink(link.at(), target.at());
         } catch (IOException e) {
             throw IoErrors.toFs(e, existing + " -> " + newPath);
         }
@@ -487,8 +531,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void chmod(String path, int mode) throws FsException {
         writable(path);
-        try {
-            attributes.setMode(paths.lower(path), mode);
+        try (Reach lower = paths.reach(path)) {
+            attributes.setMode(lower.at(), mode);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -497,8 +541,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void chown(String path, int uid, int gid) throws FsException {
         writable(path);
-        try {
-            attributes.setOwner(paths.lower(path), uid, gid);
+        try (Reach lower = paths.reach(path)) {
+            attributes.setOwner(lower.at(), uid, gid);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -507,8 +551,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void utimens(String path, Instant atime, Instant mtime) throws FsException {
         writable(path);
-        try {
-            Path lower = paths.lower(path);
+        try (Reach reach = paths.reach(path)) {
+            Path lower = reach.at();
             // Write back the file's cached writes first: written back later, they would set the lower mtime to
             // the time of the write-back (cp -a and tar x set the times on a file they still have open)
             LowerAttributes.Raw raw = attributes.read(lower);
@@ -526,12 +570,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             // the plaintext size, known now, stays known: re-reading the header after the mtime changed
             // would bump the lower atime that is being set (relatime)
             long plainSize = raw.type() == FileType.REGULAR && open == null
-                    ? sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime()) : -1;
+                    ? sizes.sizeOf(reach.lower(), lower, raw.inode(), raw.size(), raw.mtime()) : -1;
             BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
             v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
             if (plainSize >= 0) {
                 LowerAttributes.Raw after = attributes.read(lower);
-                sizes.remember(lower, after.inode(), after.size(), after.mtime(), plainSize);
+                sizes.remember(reach.lower(), after.inode(), after.size(), after.mtime(), plainSize);
             }
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
@@ -562,40 +606,48 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public byte[] getxattr(String path, String name) throws FsException {
-        Path lower = paths.lower(path);
-        if (!name.equals(format.headerXattrName())) {
-            noUserXattrOnSpecial(lower, path, name);
+        try (Reach lower = paths.reach(path)) {
+            if (!name.equals(format.headerXattrName())) {
+                noUserXattrOnSpecial(lower.at(), path, name);
+            }
+            return UserXattrs.get(lower.at(), path, name, format.headerXattrName());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
         }
-        return UserXattrs.get(lower, path, name, format.headerXattrName());
     }
 
     @Override
     public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
         writable(path);
-        Path lower = paths.lower(path);
-        noUserXattrOnSpecial(lower, path, name);
-        UserXattrs.set(lower, path, name, value, flags, format.headerXattrName());
+        try (Reach lower = paths.reach(path)) {
+            noUserXattrOnSpecial(lower.at(), path, name);
+            UserXattrs.set(lower.at(), path, name, value, flags, format.headerXattrName());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
     }
 
     @Override
     public List<String> listxattr(String path) throws FsException {
-        Path lower = paths.lower(path);
-        try {
-            if (isSpecial(attributes.read(lower).type())) {
+        try (Reach lower = paths.reach(path)) {
+            if (isSpecial(attributes.read(lower.at()).type())) {
                 return List.of();
             }
+            return UserXattrs.list(lower.at(), path, format.headerXattrName());
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
-        return UserXattrs.list(lower, path, format.headerXattrName());
     }
 
     @Override
     public void removexattr(String path, String name) throws FsException {
         writable(path);
-        Path lower = paths.lower(path);
-        noUserXattrOnSpecial(lower, path, name);
-        UserXattrs.remove(lower, path, name, format.headerXattrName());
+        try (Reach lower = paths.reach(path)) {
+            noUserXattrOnSpecial(lower.at(), path, name);
+            UserXattrs.remove(lower.at(), path, name, format.headerXattrName());
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
     }
 
     // ---- lifecycle ----
@@ -611,6 +663,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 if (first == null) {
                     first = IoErrors.toFs(e, f.plainPath);
                 }
+            } finally {
+                f.closePins();
             }
         }
         if (names instanceof EcryptfsNameCipher c) {
@@ -656,22 +710,27 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
      * create is one lstat here instead of a parent lstat, two lchowns and a chmod: small-file
      * workloads are bound by such per-file costs. Returns the file's inode key.
      */
-    private Object ownAndMode(Path lower, LowerAttributes.Raw fresh, Owner owner, int mode) throws IOException {
+    private Object ownAndMode(Reach lower, LowerAttributes.Raw fresh, Owner owner, int mode) throws IOException {
         int uid = owner.uid() >= 0 && owner.uid() != fresh.uid() ? owner.uid() : -1;
         int gid = owner.gid() >= 0 && owner.gid() != fresh.gid() && !parentSetgid(lower) ? owner.gid() : -1;
         boolean chowned = uid >= 0 || gid >= 0;
         if (chowned) {
-            attributes.setOwner(lower, uid, gid); // before the mode: a chown clears set-ID bits
+            attributes.setOwner(lower.at(), uid, gid); // before the mode: a chown clears set-ID bits
         }
         if (chowned || fresh.mode() != (mode & 07777)) {
-            attributes.setMode(lower, mode);
+            attributes.setMode(lower.at(), mode);
         }
         return fresh.inode();
     }
 
-    private boolean parentSetgid(Path lower) throws IOException {
-        Path parent = lower.getParent();
-        return parent != null && (attributes.read(parent).mode() & S_ISGID) != 0;
+    private boolean parentSetgid(Reach lower) throws IOException {
+        Path parent = lower.lower().getParent();
+        if (parent == null) {
+            return false;
+        }
+        try (Reach p = paths.reach(parent)) {
+            return (attributes.read(p.at()).mode() & S_ISGID) != 0;
+        }
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.Set;
 final class LowerAttributes {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private static final String UNIX_ATTRIBUTES = "unix:mode,ino,nlink,uid,gid,ctime,size,lastModifiedTime,"
-            + "lastAccessTime,isRegularFile,isDirectory,isSymbolicLink,fileKey";
+            + "lastAccessTime,isRegularFile,isDirectory,isSymbolicLink,fileKey,rdev";
 
     /** A lower entry's attributes; {@code inode} identifies the file (hard links share it). */
     record Raw(FileType type, long size, int mode, int uid, int gid, int nlink, Object inode, long ino,

@@ -4,15 +4,28 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ucryptfs.core.names.NameCipher;
 import io.ucryptfs.core.names.NameTooLongException;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Maps plaintext paths ("/a/b") to lower paths, one encrypted component at a time, as the kernel's
- * lookup does (it finds a lower file by encrypting the plaintext name again).
+ * lookup does (it finds a lower file by encrypting the plaintext name again); and makes a lower path
+ * that is too long for the kernel reachable ({@link #reach}).
  */
 final class LowerPaths {
+    /**
+     * The longest lower path, in bytes, handed to the kernel as it is. The kernel takes up to 4,095
+     * (PATH_MAX, 4,096, counts the terminating NUL); this leaves a margin.
+     */
+    static final int PATH_LIMIT = 4000;
+
     private final Path root;
     private final NameCipher names;
+    /** Null: every lower path goes to the kernel as it is (too long ones fail with ENAMETOOLONG). */
+    private final LowerHandles handles;
+    private final int limit;
     /**
      * Encrypted names of recently used components: names are deterministic, and every operation
      * encrypts each component of its path again (an AES and a base64 pass each), so this saves most of
@@ -21,8 +34,14 @@ final class LowerPaths {
     private final Cache<String, String> encrypted = Caffeine.newBuilder().maximumSize(50_000).build();
 
     LowerPaths(Path root, NameCipher names) {
+        this(root, names, null, PATH_LIMIT);
+    }
+
+    LowerPaths(Path root, NameCipher names, LowerHandles handles, int limit) {
         this.root = root;
         this.names = names;
+        this.handles = handles;
+        this.limit = limit;
     }
 
     private String encryptedName(String component) throws NameTooLongException {
@@ -70,6 +89,137 @@ final class LowerPaths {
             i = end + 1;
         }
         return p;
+    }
+
+    /** {@link #reach(Path)} of the lower path of {@code plainPath}. */
+    Reach reach(String plainPath) throws IOException {
+        return reach(lower(plainPath));
+    }
+
+    /**
+     * A path the kernel accepts for {@code lower}: {@code lower} itself when it is at most {@code limit}
+     * bytes long (or there are no {@link LowerHandles}), at no cost beyond the length check. Else a chain:
+     * walking down from the start of {@code lower}, whenever the next component would take the path
+     * being built past {@code limit}, the directory reached so far is opened as a handle, and the walk
+     * goes on from the handle's short path. The handles live until {@link Reach#close}, so a descriptor
+     * number is never reused while a path built on it is in use; nothing is cached between calls, so no
+     * handle can outlive a rename or rmdir of its directory, and concurrent calls share nothing.
+     */
+    Reach reach(Path lower) throws IOException {
+        if (handles == null || fits(lower)) {
+            return new Reach(lower, lower, null);
+        }
+        List<LowerHandles.Handle> chain = new ArrayList<>(2);
+        try {
+            Path base = lower.getRoot();
+            int bytes = base == null ? 0 : utf8Length(base.toString());
+            int from = 0;
+            int n = lower.getNameCount();
+            for (int i = 0; i < n; i++) {
+                int add = utf8Length(lower.getName(i).toString()) + 1;
+                if (bytes + add > limit && i > from) {
+                    LowerHandles.Handle h = handles.open(join(base, lower.subpath(from, i)));
+                    chain.add(h);
+                    base = h.path();
+                    bytes = utf8Length(base.toString());
+                    from = i;
+                }
+                bytes += add;
+            }
+            // the last component always stays in the rest: a handle's own path is a magic link, which
+            // calls that do not follow links would take for a symbolic link
+            return new Reach(lower, join(base, lower.subpath(from, n)), chain.toArray(LowerHandles.Handle[]::new));
+        } catch (IOException | RuntimeException e) {
+            closeAll(chain);
+            throw e;
+        }
+    }
+
+    /**
+     * A path to {@code lower} for as long as an open file needs it (its content may set a header xattr
+     * or look up free space later): {@code lower} itself when it fits, else a handle on its directory
+     * plus its name, so the path stays valid until closed even when the directory moves.
+     */
+    Reach pin(Path lower) throws IOException {
+        if (handles == null || fits(lower)) {
+            return new Reach(lower, lower, null);
+        }
+        LowerHandles.Handle dir;
+        try (Reach parent = reach(lower.getParent())) {
+            dir = handles.open(parent.at());
+        }
+        return new Reach(lower, dir.path().resolve(lower.getFileName().toString()), new LowerHandles.Handle[] {dir});
+    }
+
+    private boolean fits(Path lower) {
+        String s = lower.toString();
+        return s.length() <= limit / 3 || utf8Length(s) <= limit;
+    }
+
+    private static Path join(Path base, Path rest) {
+        return base == null ? rest : base.resolve(rest.toString());
+    }
+
+    private static void closeAll(List<LowerHandles.Handle> chain) {
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            chain.get(i).close();
+        }
+    }
+
+    /** Bytes of {@code s} in UTF-8, as the kernel gets it. */
+    static int utf8Length(String s) {
+        int n = s.length();
+        int bytes = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    bytes++;
+                } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    bytes += 2; // 4 bytes for the pair
+                    i++;
+                } else {
+                    bytes += 2;
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * A lower path ({@link #lower}: the key for caches and the open-file table) and the path to hand to
+     * the kernel for it ({@link #at}), valid until {@link #close}.
+     */
+    static final class Reach implements AutoCloseable {
+        private final Path lower;
+        private final Path at;
+        private final LowerHandles.Handle[] chain;
+
+        Reach(Path lower, Path at, LowerHandles.Handle[] chain) {
+            this.lower = lower;
+            this.at = at;
+            this.chain = chain;
+        }
+
+        Path lower() {
+            return lower;
+        }
+
+        Path at() {
+            return at;
+        }
+
+        /** Whether {@link #at} goes through handles (and differs from {@link #lower}). */
+        boolean throughHandles() {
+            return chain != null;
+        }
+
+        @Override
+        public void close() {
+            if (chain != null) {
+                closeAll(List.of(chain));
+            }
+        }
     }
 
     /** The last component of a plaintext path ("" for the root). */

@@ -18,6 +18,7 @@ public final class MountOptions {
     private final long cacheBytes;
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
+    private final LowerHandles lowerHandles;
 
     private MountOptions(Builder b) {
         this.keys = Objects.requireNonNull(b.keys, "keys");
@@ -28,6 +29,7 @@ public final class MountOptions {
         this.cacheBytes = b.cacheBytes;
         this.readOnly = b.readOnly;
         this.specialNodes = b.specialNodes;
+        this.lowerHandles = b.lowerHandles;
         if (keyBytes != 16 && keyBytes != 24 && keyBytes != 32) {
             throw new IllegalArgumentException("key bytes must be 16, 24 or 32, got " + keyBytes);
         }
@@ -73,8 +75,14 @@ public final class MountOptions {
         return specialNodes;
     }
 
+    /** How to reach lower paths longer than PATH_MAX; null: they fail with ENAMETOOLONG. */
+    public LowerHandles lowerHandles() {
+        return lowerHandles;
+    }
+
     public static final class Builder {
         private SpecialNodes specialNodes;
+        private LowerHandles lowerHandles;
 
         private final KeyRing keys;
         private int keyBytes = 16;
@@ -120,6 +128,11 @@ public final class MountOptions {
 
         public Builder specialNodes(SpecialNodes s) {
             this.specialNodes = s;
+            return this;
+        }
+
+        public Builder lowerHandles(LowerHandles h) {
+            this.lowerHandles = h;
             return this;
         }
 

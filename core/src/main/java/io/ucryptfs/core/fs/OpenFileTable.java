@@ -2,6 +2,8 @@ package io.ucryptfs.core.fs;
 
 import io.ucryptfs.core.file.FileContent;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,12 +21,31 @@ final class OpenFileTable {
         volatile Path lowerPath;
         final String plainPath;
         int handles;
+        /**
+         * What keeps the paths the content was given reachable (handles on the lower directory, when its
+         * path is too long for the kernel): all of them, the ones from before a rename too, until the file
+         * is closed, since the content may be using an older path right now.
+         */
+        private final List<LowerPaths.Reach> pins = new ArrayList<>(1);
 
-        OpenFile(Object inode, FileContent content, Path lowerPath, String plainPath) {
+        OpenFile(Object inode, FileContent content, LowerPaths.Reach pin, String plainPath) {
             this.inode = inode;
             this.content = content;
-            this.lowerPath = lowerPath;
+            this.lowerPath = pin.lower();
             this.plainPath = plainPath;
+            keep(pin);
+        }
+
+        synchronized void keep(LowerPaths.Reach pin) {
+            if (pin.throughHandles()) {
+                pins.add(pin);
+            }
+        }
+
+        /** After the content is closed. */
+        synchronized void closePins() {
+            pins.forEach(LowerPaths.Reach::close);
+            pins.clear();
         }
     }
 

@@ -30,12 +30,16 @@ final class PlaintextSizes {
         this.format = format;
     }
 
-    long sizeOf(Path lower, Object inode, long lowerSize, FileTime mtime) throws IOException {
+    /**
+     * @param lower the lower path (the cache key)
+     * @param at the path to read it through ({@link LowerPaths.Reach#at})
+     */
+    long sizeOf(Path lower, Path at, Object inode, long lowerSize, FileTime mtime) throws IOException {
         Entry e = cache.getIfPresent(lower);
         if (e != null && e.inode().equals(inode) && e.lowerSize() == lowerSize && e.mtime().equals(mtime)) {
             return e.plainSize();
         }
-        long plain = read(lower, lowerSize);
+        long plain = read(at, lowerSize);
         cache.put(lower, new Entry(inode, lowerSize, mtime, plain));
         return plain;
     }
