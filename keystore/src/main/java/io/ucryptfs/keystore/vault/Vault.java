@@ -175,7 +175,7 @@ public final class Vault {
                 }
             }
             // the protector first (Argon2id takes a second): the lower directory appears only once it is made
-            String id = module == Argon2Protector.MODULE ? PASSPHRASE_PROTECTOR : module.idPrefix();
+            String id = module.idPrefix(); // "passphrase" for Argon2id, as PASSPHRASE_PROTECTOR
             VaultProtectors.addSection(c, id, module.protect(id, mountPass, credential, rng), null);
             if (!Files.exists(low, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(low, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
