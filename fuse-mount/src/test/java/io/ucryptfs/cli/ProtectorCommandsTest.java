@@ -245,6 +245,10 @@ class ProtectorCommandsTest {
         assertEquals(2, r.code(), r.err());
         assertEquals("ucryptfs: wrong key file: " + otherKey + " opens no protector of " + conf + "\n", r.err());
         assertEquals(Optional.empty(), MountTable.typeAt(mnt));
+        // as mount(8) calls it: mount -t fuse.ucryptfs LOWER MNT -o keyfile=F
+        r = run(lower.toString(), mnt.toString(), "-o", "rw,keyfile=" + otherKey);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("ucryptfs: wrong key file: " + otherKey), r.err());
         r = run("mount", lower.toString(), mnt.toString(), "--keyfile", key.toString(), "--passfile", pass.toString());
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("do not go together"), r.err());
