@@ -1,5 +1,6 @@
 package io.ucryptfs.cli;
 
+import io.ucryptfs.keystore.vault.PassphraseCredential;
 import io.ucryptfs.keystore.vault.Vault;
 import io.ucryptfs.keystore.vault.VaultException;
 import java.io.IOException;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = {"Make a new vault: LOWER (created if missing, else it must be empty) and its config "
-                + "(default LOWER.ucryptfs beside it), with a random mount passphrase wrapped under your passphrase.",
+                + "(default LOWER.ucryptfs beside it), with a random mount passphrase protected by your passphrase "
+                + "(Argon2id, about 1 s and 256 MiB; or --ecryptfs-wrapped).",
                 "Mount it with: ucryptfs mount LOWER MOUNTPOINT"})
 public final class InitCommand implements Callable<Integer> {
 
@@ -43,6 +45,11 @@ public final class InitCommand implements Callable<Integer> {
             description = "Print the mount passphrase on stdout, once (for opening the vault with the kernel's eCryptfs).")
     boolean showMountPassphrase;
 
+    @Option(names = "--ecryptfs-wrapped",
+            description = "Protect the mount passphrase as ecryptfs-utils' wrapped-passphrase (v2) instead of with Argon2id, "
+                    + "for a vault that must also open with ecryptfs-utils (weaker: one salted SHA-512 chain, no memory cost).")
+    boolean ecryptfsWrapped;
+
     @Option(names = "--verbose", description = "Show details of errors.")
     boolean verbose;
 
@@ -57,7 +64,14 @@ public final class InitCommand implements Callable<Integer> {
             Path conf = config != null ? config.toAbsolutePath().normalize() : Vault.defaultConfig(low);
             Vault.checkPlace(low, conf); // before asking for a passphrase
             pass = Passphrases.readNew(passfile, "New passphrase for " + low + ": ");
-            Vault.Created v = Vault.init(low, conf, pass, keyBytes, !plaintextNames, new SecureRandom());
+            PassphraseCredential cred = new PassphraseCredential(pass);
+            Vault.Created v;
+            try {
+                v = Vault.init(low, conf, ecryptfsWrapped ? Vault.ecryptfsWrappedModule() : Vault.passphraseModule(), cred,
+                        keyBytes, !plaintextNames, new SecureRandom());
+            } finally {
+                cred.destroy();
+            }
             try {
                 System.err.println("ucryptfs: made vault " + low + " (config " + v.config() + "; file key "
                         + v.fileKeySig() + v.nameKeySig().map(s -> ", name key " + s).orElse(", names not encrypted") + ")");

@@ -11,7 +11,10 @@ import io.ucryptfs.core.keys.WrappedPassphrase;
 import io.ucryptfs.core.keys.WrongPassphraseException;
 import io.ucryptfs.core.names.EcryptfsNameCipher;
 import io.ucryptfs.core.names.InvalidNameException;
+import io.ucryptfs.keystore.vault.Credential;
+import io.ucryptfs.keystore.vault.MountPassphrase;
 import io.ucryptfs.keystore.vault.Vault;
+import io.ucryptfs.keystore.vault.VaultConfig;
 import io.ucryptfs.keystore.vault.VaultException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,6 +53,13 @@ public class KeyOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "The vault's config (default: LOWER.ucryptfs beside LOWER).")
     Path config;
 
+    @Option(names = "--keyfile", paramLabel = "FILE", description = "Open the vault with this key file (a keyfile protector) instead of a passphrase.")
+    Path keyfile;
+
+    /** Set by the mount front process for its daemon: the passphrase read is the vault's mount passphrase, in hex. */
+    @Option(names = "--daemon-vault-key", hidden = true)
+    boolean daemonVaultKey;
+
     @Option(names = "--salt", paramLabel = "HEX", description = "Passphrase salt, 16 hex digits (default 0011223344556677).")
     String salt;
 
@@ -65,24 +75,34 @@ public class KeyOptions {
 
     private boolean remember;
     private char[] remembered;
+    private boolean rememberedVaultKey;
 
-    /** Keep a copy of the passphrase read, for handing it to the mount daemon. */
+    /**
+     * Keep what opens the keys, for handing it to the mount daemon: the passphrase read, or for a
+     * vault its mount passphrase in hex (so the daemon needs neither the protector's secret nor
+     * Argon2id's memory).
+     */
     void remember(boolean on) {
         this.remember = on;
     }
 
-    /** The passphrase read by {@link #resolve}, if asked to remember it; the caller wipes it. */
+    /** What {@link #resolve} remembered, if asked to; the caller wipes it. */
     char[] remembered() {
         char[] r = remembered;
         remembered = null;
         return r;
     }
 
-    private char[] preset;
+    /** Whether {@link #remembered()} is a vault's mount passphrase (give the daemon --daemon-vault-key). */
+    boolean rememberedVaultKey() {
+        return rememberedVaultKey;
+    }
 
-    /** Use this passphrase instead of asking (it was just asked for, e.g. to create the vault). */
-    void preset(char[] passphrase) {
-        this.preset = passphrase.clone();
+    private byte[] presetMountPassphrase;
+
+    /** Open the vault with this mount passphrase instead of asking (the vault was just made). */
+    void presetMountPassphrase(byte[] mountPassphrase) {
+        this.presetMountPassphrase = mountPassphrase.clone();
     }
 
     /**
@@ -91,7 +111,7 @@ public class KeyOptions {
      * second vault there would be a surprise, so that one gets "not a ucryptfs vault".)
      */
     boolean wantsNewVault(Path lower) throws UserError, IOException {
-        return !given() && config == null && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return !given() && config == null && keyfile == null && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Key size for a vault made on first use: --key-bytes, else 16 (as ecryptfs-setup-private). */
@@ -129,7 +149,7 @@ public class KeyOptions {
     }
 
     private char[] readPassphrase(String prompt) throws IOException {
-        char[] p = preset != null ? preset.clone() : Passphrases.read(passfile, prompt);
+        char[] p = Passphrases.read(passfile, prompt);
         if (remember) {
             remembered = p.clone();
         }
@@ -166,14 +186,18 @@ public class KeyOptions {
      */
     public MountOptions.Builder resolve(Path lower) throws UserError, IOException {
         Path wrapped = wrappedPassphrase;
-        if (config != null && given()) {
-            throw new UserError("--config is for vaults; not with --ecryptfs or --wrapped-passphrase");
+        if ((config != null || keyfile != null) && given()) {
+            throw new UserError((config != null ? "--config" : "--keyfile")
+                    + " is for vaults; not with --ecryptfs or --wrapped-passphrase");
         }
         if (!given()) {
             Optional<Path> vault = vaultConfig(lower);
             if (vault.isPresent()) {
                 return fromVault(lower, vault.get());
             }
+        }
+        if (keyfile != null) {
+            throw new UserError(lower + " is not a ucryptfs vault: --keyfile opens vaults only");
         }
         if (!ecryptfs && wrapped == null) {
             wrapped = ubuntuWrappedPassphrase(lower).orElseThrow(() -> new UserError(
@@ -215,18 +239,18 @@ public class KeyOptions {
         if (salt != null || fnek != null || keyBytes != null) {
             throw new UserError("--salt, --fnek and --key-bytes come from the vault config " + conf + "; leave them out");
         }
-        char[] pass = readPassphrase("Passphrase for " + lower + ": ");
+        VaultConfig c = VaultAccess.read(conf);
         Vault.Unlocked v;
-        try {
-            v = Vault.unlock(conf, pass, note -> System.err.println("ucryptfs: note: " + note));
-        } catch (WrongPassphraseException e) {
-            throw new UserError(UserError.WRONG_KEY, "wrong passphrase");
+        try (MountPassphrase mp = vaultMountPassphrase(lower, c)) {
+            v = Vault.open(c, mp);
+            if (remember) {
+                byte[] b = mp.bytes();
+                remembered = HexFormat.of().formatHex(b).toCharArray();
+                rememberedVaultKey = true;
+                Secrets.wipe(b);
+            }
         } catch (VaultException e) {
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UserError(UserError.FAILURE, InitCommand.ioMessage(e), e);
-        } finally {
-            java.util.Arrays.fill(pass, '\0');
         }
         String sig = v.keys().signatures().get(0);
         LowerProbe.Result probe = LowerProbe.scan(lower, 200);
@@ -239,6 +263,34 @@ public class KeyOptions {
                 .keyBytes(v.keyBytes())
                 .encryptNames(v.encryptNames())
                 .passthrough(passthrough);
+    }
+
+    /** The vault's mount passphrase: just made, handed to the daemon, or from a protector. */
+    private MountPassphrase vaultMountPassphrase(Path lower, VaultConfig c) throws UserError, IOException {
+        byte[] given = null;
+        try {
+            if (presetMountPassphrase != null) {
+                given = presetMountPassphrase;
+                presetMountPassphrase = null;
+            } else if (daemonVaultKey) {
+                char[] hex = Passphrases.read(passfile, "");
+                try {
+                    given = HexFormat.of().parseHex(java.nio.CharBuffer.wrap(hex));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError("--daemon-vault-key: not hex");
+                } finally {
+                    java.util.Arrays.fill(hex, '\0');
+                }
+            } else {
+                Credential cred = VaultAccess.credential(keyfile, passfile, "Passphrase for " + lower + ": ");
+                return VaultAccess.unlock(c, cred, id -> true);
+            }
+            return Vault.givenMountPassphrase(c, given);
+        } catch (WrongPassphraseException e) {
+            throw new UserError(UserError.WRONG_KEY, "wrong mount passphrase for " + c.source());
+        } finally {
+            Secrets.wipe(given);
+        }
     }
 
     private MountOptions.Builder fromWrapped(Path lower, Path wrapped, byte[] saltBytes) throws UserError, IOException {

@@ -110,8 +110,10 @@ public final class MountCommand implements Callable<Integer> {
             Vault.Created v = Vault.init(lower, conf, pass, keys.newVaultKeyBytes(), keys.newVaultEncryptsNames(),
                     new SecureRandom());
             System.err.println("ucryptfs: made vault " + lower + " (file key " + v.fileKeySig() + ")");
+            byte[] mp = v.mountPassphrase();
+            keys.presetMountPassphrase(mp);
+            Arrays.fill(mp, (byte) 0);
             v.destroy();
-            keys.preset(pass);
             keys.forgetFormatOptions(); // now the vault's config holds them
         } catch (VaultException e) {
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
@@ -187,6 +189,9 @@ public final class MountCommand implements Callable<Integer> {
         cmd.addAll(List.of("--daemon-child", "--log-file", log.toString()));
         if (pass != null) {
             cmd.addAll(List.of("--passfile", "/dev/stdin"));
+            if (keys.rememberedVaultKey()) {
+                cmd.add("--daemon-vault-key");
+            }
         }
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -234,7 +239,7 @@ public final class MountCommand implements Callable<Integer> {
                 "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector");
     }
 
-    /** The user's arguments minus --passfile (the daemon gets the passphrase on stdin). */
+    /** The user's arguments minus --passfile and --keyfile (the daemon gets what opens the keys on stdin). */
     private List<String> childArgs() {
         List<String> orig = spec.commandLine().getParseResult().originalArgs();
         List<String> out = new ArrayList<>();
@@ -242,9 +247,9 @@ public final class MountCommand implements Callable<Integer> {
         int start = orig.indexOf(spec.name()) + 1;
         for (int i = start; i < orig.size(); i++) {
             String a = orig.get(i);
-            if (a.equals("--passfile")) {
+            if (a.equals("--passfile") || a.equals("--keyfile")) {
                 i++;
-            } else if (!a.startsWith("--passfile=")) {
+            } else if (!a.startsWith("--passfile=") && !a.startsWith("--keyfile=")) {
                 out.add(a);
             }
         }

@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import javax.security.auth.Destroyable;
 
@@ -115,24 +116,50 @@ public final class Vault {
 
     /**
      * Makes a vault: {@code lower} (created 0700 when missing; else it must be an empty directory)
-     * and its config at {@code config}, written atomically, 0600, never replacing one.
+     * and its config at {@code config}, written atomically, 0600, never replacing one, with an
+     * Argon2id passphrase protector {@value #PASSPHRASE_PROTECTOR}.
      *
      * @param passphrase the user's passphrase, which the config's passphrase protector opens with
      */
     public static Created init(Path lower, Path config, char[] passphrase, int keyBytes, boolean encryptNames,
             SecureRandom rng) throws IOException {
+        PassphraseCredential c = new PassphraseCredential(passphrase);
+        try {
+            return init(lower, config, Argon2Protector.MODULE, c, keyBytes, encryptNames, rng);
+        } finally {
+            c.destroy();
+        }
+    }
+
+    /** The module of the protector {@code init --ecryptfs-wrapped} makes: an ecryptfs-utils wrapped passphrase. */
+    public static KeyModule ecryptfsWrappedModule() {
+        return WrappedPassphraseProtector.MODULE;
+    }
+
+    /** The module of passphrase protectors made by default: Argon2id. */
+    public static KeyModule passphraseModule() {
+        return Argon2Protector.MODULE;
+    }
+
+    /** The module of key-file protectors. */
+    public static KeyModule keyFileModule() {
+        return KeyFileProtector.MODULE;
+    }
+
+    /**
+     * {@link #init(Path, Path, char[], int, boolean, SecureRandom)} with a first protector of
+     * {@code module}'s kind opened by {@code credential}, named after the module's id prefix.
+     */
+    public static Created init(Path lower, Path config, KeyModule module, Credential credential, int keyBytes,
+            boolean encryptNames, SecureRandom rng) throws IOException {
         if (keyBytes != 16 && keyBytes != 24 && keyBytes != 32) {
             throw new IllegalArgumentException("key bytes must be 16, 24 or 32");
         }
         Path low = lower.toAbsolutePath().normalize();
         Path conf = config.toAbsolutePath().normalize();
         checkPlace(low, conf);
-        boolean made = false;
-        if (!Files.exists(low, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(low, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            made = true;
-        }
         byte[] mountPass = newMountPassphrase(rng);
+        boolean made = false;
         boolean done = false;
         try {
             VaultConfig c;
@@ -147,7 +174,13 @@ public final class Vault {
                     nameKey.destroy();
                 }
             }
-            c.addProtector(PASSPHRASE_PROTECTOR, WrappedPassphraseProtector.protect(mountPass, passphrase, rng));
+            // the protector first (Argon2id takes a second): the lower directory appears only once it is made
+            String id = module.idPrefix(); // "passphrase" for Argon2id, as PASSPHRASE_PROTECTOR
+            VaultProtectors.addSection(c, id, module.protect(id, mountPass, credential, rng), null);
+            if (!Files.exists(low, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(low, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                made = true;
+            }
             try {
                 c.create(conf);
             } catch (FileAlreadyExistsException e) {
@@ -197,40 +230,103 @@ public final class Vault {
         }
     }
 
-    /** Reads the config at {@code config} and {@linkplain #unlock(VaultConfig, char[], Consumer) unlocks} it. */
-    public static Unlocked unlock(Path config, char[] secret, Consumer<String> notes)
+    /** Reads the config at {@code config} and {@linkplain #unlock(VaultConfig, Credential, Consumer) unlocks} it with a passphrase. */
+    public static Unlocked unlock(Path config, char[] passphrase, Consumer<String> notes)
             throws IOException, WrongPassphraseException {
-        return unlock(VaultConfig.read(config), secret, notes);
+        return unlock(VaultConfig.read(config), passphrase, notes);
+    }
+
+    /** {@link #unlock(VaultConfig, Credential, Consumer)} with a passphrase. */
+    public static Unlocked unlock(VaultConfig config, char[] passphrase, Consumer<String> notes)
+            throws VaultException, WrongPassphraseException {
+        PassphraseCredential c = new PassphraseCredential(passphrase);
+        try {
+            return unlock(config, c, notes);
+        } finally {
+            c.destroy();
+        }
+    }
+
+    /** Opens a vault with the user's credential: its keys, from {@link #mountPassphrase}. */
+    public static Unlocked unlock(VaultConfig config, Credential credential, Consumer<String> notes)
+            throws VaultException, WrongPassphraseException {
+        try (MountPassphrase mp = mountPassphrase(config, credential, id -> true, notes)) {
+            return open(config, mp);
+        }
+    }
+
+    /** Opens a vault with its mount passphrase itself (from a protector, or handed to the mount daemon). */
+    public static Unlocked open(VaultConfig config, MountPassphrase mountPassphrase) throws VaultException {
+        byte[] mp = mountPassphrase.bytes();
+        try {
+            return keys(config, mp, mountPassphrase.protectorId());
+        } finally {
+            Secrets.wipe(mp);
+        }
     }
 
     /**
-     * Opens a vault with the user's secret: tries each protector in order until one gives a mount
-     * passphrase whose keys are the vault's. Protectors of unknown kinds, or damaged ones, are
-     * skipped with a note when another one opens.
+     * The mount passphrase given directly (the mount daemon gets it from its front process), checked
+     * against the config's key signatures.
      *
-     * @throws WrongPassphraseException no protector opens with this secret, and none is damaged
-     * @throws VaultException a protector opened but is damaged (its mount passphrase's key is not the
-     *     vault's), or the config has no protector this version can use
+     * @throws WrongPassphraseException it is not this vault's mount passphrase
      */
-    public static Unlocked unlock(VaultConfig config, char[] secret, Consumer<String> notes)
-            throws VaultException, WrongPassphraseException {
+    public static MountPassphrase givenMountPassphrase(VaultConfig config, byte[] mountPassphrase)
+            throws WrongPassphraseException {
+        if (!isMountPassphraseOf(config, mountPassphrase)) {
+            throw new WrongPassphraseException("it is not the mount passphrase of " + config.source());
+        }
+        return new MountPassphrase(mountPassphrase.clone(), "");
+    }
+
+    /** Whether {@code mountPassphrase} derives the file key whose signature {@code config} holds. */
+    static boolean isMountPassphraseOf(VaultConfig config, byte[] mountPassphrase) {
+        PassphraseKey fileKey = PassphraseKey.derive(mountPassphrase, config.salt());
+        try {
+            return fileKey.signature().equals(config.fileKeySig());
+        } finally {
+            fileKey.destroy();
+        }
+    }
+
+    /**
+     * The mount passphrase, with the user's credential: tries each protector in order that takes
+     * this type of credential and that {@code use} accepts (by id), until one gives a mount passphrase
+     * whose keys are the vault's. Protectors of unknown kinds, or damaged ones, are skipped with a
+     * note when another one opens.
+     *
+     * @throws WrongPassphraseException no protector opens with this credential, and none is damaged
+     * @throws VaultException a protector opened but is damaged (its mount passphrase's key is not the
+     *     vault's), or the config has no protector this version can open with this credential
+     */
+    public static MountPassphrase mountPassphrase(VaultConfig config, Credential credential, Predicate<String> use,
+            Consumer<String> notes) throws VaultException, WrongPassphraseException {
         List<String> skipped = new ArrayList<>();
         VaultException damaged = null;
         boolean wrong = false;
+        boolean tried = false;
         for (VaultConfig.Section s : config.protectors()) {
-            Optional<Protector> p;
+            if (!use.test(s.name())) {
+                continue;
+            }
             byte[] mountPass = null;
             try {
-                p = Protectors.open(s);
-                if (p.isEmpty()) {
+                Optional<KeyModule> m = Protectors.module(Protectors.kindOf(s));
+                if (m.isEmpty()) {
                     skipped.add("protector " + s.label() + " of kind '" + s.get(Protectors.KIND).orElse("")
                             + "' is not known to this version of ucryptfs; skipped");
                     continue;
                 }
-                mountPass = p.get().unlock(secret);
-                Unlocked u = keys(config, mountPass, s);
+                if (!m.get().credential().isInstance(credential)) {
+                    continue;
+                }
+                tried = true;
+                mountPass = m.get().open(s).unlock(credential);
+                keys(config, mountPass, s.name()).destroy();
                 skipped.forEach(notes);
-                return u;
+                MountPassphrase mp = new MountPassphrase(mountPass, s.name());
+                mountPass = null;
+                return mp;
             } catch (WrongPassphraseException e) {
                 wrong = true;
             } catch (VaultException e) {
@@ -249,15 +345,26 @@ public final class Vault {
             throw new WrongPassphraseException("it opens no protector of " + config.source());
         }
         skipped.forEach(notes);
-        throw new VaultException(config.source() + " has no protector this version of ucryptfs can open");
+        throw new VaultException(config.source() + " has no protector this version of ucryptfs can open with "
+                + credential.describe() + (tried ? "" : kindsNote(config)));
+    }
+
+    /** " (it has: keyfile (keyfile-hkdf-sha256-v1), ...)" for a message. */
+    private static String kindsNote(VaultConfig config) {
+        List<String> kinds = new ArrayList<>();
+        for (VaultConfig.Section s : config.protectors()) {
+            kinds.add(s.name() + " (" + s.get(Protectors.KIND).orElse("?") + ")");
+        }
+        return kinds.isEmpty() ? " (it has no protector at all)" : " (it has: " + String.join(", ", kinds) + ")";
     }
 
     /** The vault's keys from a mount passphrase, checked against the config's signatures. */
-    private static Unlocked keys(VaultConfig c, byte[] mountPass, VaultConfig.Section from) throws VaultException {
+    private static Unlocked keys(VaultConfig c, byte[] mountPass, String fromId) throws VaultException {
+        String from = fromId.isEmpty() ? "the mount passphrase given" : "protector [protector " + fromId + "]";
         PassphraseKey fileKey = PassphraseKey.derive(mountPass, c.salt());
         if (!fileKey.signature().equals(c.fileKeySig())) {
             fileKey.destroy();
-            throw new VaultException("protector " + from.label() + " is damaged: it opens, but to a key ("
+            throw new VaultException(from + " is damaged: it opens, but to a key ("
                     + "signature " + fileKey.signature() + ") that is not the vault's file key " + c.fileKeySig());
         }
         PassphraseKey nameKey = null;
@@ -267,7 +374,7 @@ public final class Vault {
                 fileKey.destroy();
                 nameKey.destroy();
                 throw new VaultException("it is damaged: its name-key-sig " + c.nameKeySig().orElseThrow()
-                        + " is not the name key of the mount passphrase that protector " + from.label() + " holds");
+                        + " is not the name key of the mount passphrase that " + from + " holds");
             }
         }
         return new Unlocked(KeyRing.of(List.of(fileKey), nameKey), c.keyBytes(), c.encryptNames());

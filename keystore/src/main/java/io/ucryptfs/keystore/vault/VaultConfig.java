@@ -96,6 +96,8 @@ public final class VaultConfig {
     private final Map<String, String> settings;
     private final List<Section> sections;
     private final String source;
+    /** The bytes it was read from (null when made new), to notice a change by someone else before writing. */
+    private byte[] readFrom;
 
     private VaultConfig(Map<String, String> settings, List<Section> sections, String source) {
         this.settings = settings;
@@ -130,17 +132,38 @@ public final class VaultConfig {
         if (section(PROTECTOR, name).isPresent()) {
             throw new IllegalArgumentException("a protector named " + name + " exists");
         }
+        sections.add(new Section(PROTECTOR, name, checkEntries(entries)));
+    }
+
+    /** Replaces the entries of protector {@code name}, keeping its place in the file. */
+    public void replaceProtector(String name, Map<String, String> entries) {
+        int i = sections.indexOf(section(PROTECTOR, name).orElseThrow(
+                () -> new IllegalArgumentException("no protector named " + name)));
+        sections.set(i, new Section(PROTECTOR, name, checkEntries(entries)));
+    }
+
+    /** Removes protector {@code name}; false when there is none. */
+    public boolean removeProtector(String name) {
+        return sections.removeIf(s -> s.type().equals(PROTECTOR) && s.name().equals(name));
+    }
+
+    /** Whether {@code name} can name a section. */
+    public static boolean isSectionName(String name) {
+        return SECTION_NAME.matcher(name).matches();
+    }
+
+    private static Map<String, String> checkEntries(Map<String, String> entries) {
         entries.keySet().forEach(k -> {
             if (!KEY.matcher(k).matches()) {
                 throw new IllegalArgumentException("bad key: " + k);
             }
         });
         entries.values().forEach(v -> {
-            if (!v.strip().equals(v) || v.chars().anyMatch(ch -> ch < 0x20)) {
+            if (!v.strip().equals(v) || v.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
                 throw new IllegalArgumentException("a value must be one line without surrounding spaces");
             }
         });
-        sections.add(new Section(PROTECTOR, name, entries));
+        return entries;
     }
 
     // ---- reading ----
@@ -154,7 +177,9 @@ public final class VaultConfig {
         if (bytes.length > MAX_BYTES) {
             throw new VaultException(file + " is too large for a vault config (over " + MAX_BYTES + " bytes)");
         }
-        return parse(bytes, file.toString());
+        VaultConfig c = parse(bytes, file.toString());
+        c.readFrom = bytes;
+        return c;
     }
 
     /** Parses a config's bytes; {@code source} names it in messages. */
@@ -358,6 +383,27 @@ public final class VaultConfig {
     /** Writes the config to {@code file} atomically, mode 0600, replacing what is there. */
     public void write(Path file) throws IOException {
         AtomicFiles.write(file, format().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes the config back to {@code file}, which it was {@linkplain #read read} from, atomically
+     * (a new file written and flushed, then renamed over it), mode 0600; refuses, writing nothing,
+     * when the file changed since it was read (another command changed the vault meanwhile).
+     */
+    public void update(Path file) throws IOException {
+        if (readFrom == null) {
+            throw new IllegalStateException("update of a config that was not read from a file");
+        }
+        byte[] now;
+        try (InputStream in = Files.newInputStream(file)) {
+            now = in.readNBytes(MAX_BYTES + 1);
+        }
+        if (!java.util.Arrays.equals(now, readFrom)) {
+            throw new VaultException(file + " changed while this command ran; nothing written, try again");
+        }
+        byte[] out = format().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, out);
+        readFrom = out;
     }
 
     /**

@@ -11,11 +11,24 @@ import java.util.Map;
  * The mount passphrase wrapped under the user's passphrase exactly as ecryptfs-utils writes
  * {@code ~/.ecryptfs/wrapped-passphrase} (version 2: random salt, the wrapping key's signature,
  * AES-128-ECB), so its {@code data} decoded is such a file. The stored signature tells a wrong
- * passphrase from a right one.
+ * passphrase from a right one; {@code check} covers {@code data} only.
  */
 final class WrappedPassphraseProtector implements Protector {
 
     static final String KIND = "ecryptfs-wrapped-passphrase-v2";
+
+    static final KeyModule MODULE = new BaseKeyModule(KIND, PassphraseCredential.class, "ecryptfs-wrapped") {
+        @Override
+        public Protector open(VaultConfig.Section section) throws VaultException {
+            return WrappedPassphraseProtector.open(section);
+        }
+
+        @Override
+        public Map<String, String> protect(String id, byte[] mountPassphrase, Credential credential, SecureRandom rng) {
+            return WrappedPassphraseProtector.protect(mountPassphrase,
+                    Protectors.as(PassphraseCredential.class, credential, this).chars(), rng);
+        }
+    };
 
     private final VaultConfig.Section section;
     private final byte[] wrapped;
@@ -29,10 +42,10 @@ final class WrappedPassphraseProtector implements Protector {
         byte[] data = Protectors.data(section);
         try {
             if (WrappedPassphrase.version(data) != 2) {
-                throw new VaultException("protector " + section.label() + " is damaged: not a version 2 wrapped passphrase");
+                throw Protectors.damaged(section, "not a version 2 wrapped passphrase");
             }
         } catch (KeyFileException e) {
-            throw new VaultException("protector " + section.label() + " is damaged: not a wrapped passphrase");
+            throw Protectors.damaged(section, "not a wrapped passphrase");
         }
         return new WrappedPassphraseProtector(section, data);
     }
@@ -44,12 +57,23 @@ final class WrappedPassphraseProtector implements Protector {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public KeyModule module() {
+        return MODULE;
     }
 
     @Override
-    public byte[] unlock(char[] secret) throws WrongPassphraseException, VaultException {
+    public String id() {
+        return section.name();
+    }
+
+    @Override
+    public String details() {
+        return "ecryptfs-utils wrapped-passphrase v2";
+    }
+
+    @Override
+    public byte[] unlock(Credential credential) throws WrongPassphraseException, VaultException {
+        char[] secret = Protectors.as(PassphraseCredential.class, credential, MODULE).chars();
         try {
             return WrappedPassphrase.unwrap(wrapped, secret, PassphraseKey.DEFAULT_SALT, "protector " + section.label());
         } catch (KeyFileException e) {
@@ -61,5 +85,4 @@ final class WrappedPassphraseProtector implements Protector {
     public String toString() {
         return "WrappedPassphraseProtector" + section.label();
     }
-
 }

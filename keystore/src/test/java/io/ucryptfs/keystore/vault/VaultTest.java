@@ -94,9 +94,20 @@ class VaultTest {
         assertFalse(e.getMessage().contains("incorrect"));
     }
 
+    /** A vault as this version made them before Argon2id: one ecryptfs-wrapped-passphrase protector. */
+    Vault.Created initWrapped() throws Exception {
+        Path lower = dir.resolve("w");
+        PassphraseCredential c = new PassphraseCredential(PASS);
+        try {
+            return Vault.init(lower, Vault.defaultConfig(lower), Vault.ecryptfsWrappedModule(), c, 16, true, rng);
+        } finally {
+            c.destroy();
+        }
+    }
+
     @Test
     void damagedDataIsNotAWrongPassphrase() throws Exception {
-        Vault.Created v = init(true);
+        Vault.Created v = initWrapped();
         String text = Files.readString(v.config());
         // flip a byte of the encrypted mount passphrase, with a matching check: only the file-key-sig can tell
         VaultConfig c = VaultConfig.parse(text.getBytes(StandardCharsets.UTF_8), "c");
@@ -123,6 +134,7 @@ class VaultTest {
         VaultConfig c = VaultConfig.read(v.config());
         String text = Files.readString(v.config());
         String future = "\n[protector token]\nkind = pkcs11-rsa-oaep\nslot = 0\ndata = AAAA\n";
+        assertTrue(text.contains("\n[protector passphrase]"), text);
         String withFirst = text.replace("\n[protector passphrase]", future + "\n[protector passphrase]");
         Files.writeString(v.config(), withFirst);
         Vault.Unlocked u = Vault.unlock(v.config(), PASS, notes::add);
@@ -137,7 +149,7 @@ class VaultTest {
     @Test
     void onlyUnknownProtectors() throws Exception {
         Vault.Created v = init(false);
-        String text = Files.readString(v.config()).replace("ecryptfs-wrapped-passphrase-v2", "argon2id-v9");
+        String text = Files.readString(v.config()).replace(Argon2Protector.KIND, "argon2id-v9");
         Files.writeString(v.config(), text);
         VaultException e = assertThrows(VaultException.class, () -> Vault.unlock(v.config(), PASS, notes::add));
         assertTrue(e.getMessage().contains("no protector"), e.getMessage());
@@ -186,11 +198,19 @@ class VaultTest {
         String text = Files.readString(v.config());
         assertTrue(text.startsWith("ucryptfs-vault 1\ncipher = aes\nkey-bytes = 16\nencrypt-names = true\n"
                 + "salt = 0011223344556677\nfile-key-sig = " + v.fileKeySig() + "\nname-key-sig = "
-                + v.nameKeySig().orElseThrow() + "\n\n[protector passphrase]\nkind = ecryptfs-wrapped-passphrase-v2\n"
-                + "data = "), text);
+                + v.nameKeySig().orElseThrow() + "\n\n[protector passphrase]\nkind = passphrase-argon2id-v1\n"
+                + "created = "), text);
         Map<String, String> p = VaultConfig.read(v.config()).protectors().get(0).entries();
-        assertEquals(List.of("kind", "data", "check"), List.copyOf(p.keySet()));
+        assertEquals(List.of("kind", "created", "argon2-memory-kib", "argon2-iterations", "argon2-parallelism", "salt",
+                "nonce", "data", "check"), List.copyOf(p.keySet()));
+        assertEquals("8192", p.get("argon2-memory-kib"), "tests make small Argon2id protectors (-Ducryptfs.argon2)");
         assertNotEquals(0, Base64.getDecoder().decode(p.get("data")).length);
+        // the format of vaults made with --ecryptfs-wrapped, as every vault was before Argon2id
+        Vault.Created w = initWrapped();
+        Map<String, String> q = VaultConfig.read(w.config()).protectors().get(0).entries();
+        assertEquals(List.of("kind", "created", "data", "check"), List.copyOf(q.keySet()));
+        assertEquals(WrappedPassphraseProtector.KIND, q.get("kind"));
+        assertEquals("ecryptfs-wrapped", VaultConfig.read(w.config()).protectors().get(0).name());
     }
 
 }

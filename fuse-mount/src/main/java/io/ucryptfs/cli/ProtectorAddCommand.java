@@ -1,0 +1,160 @@
+package io.ucryptfs.cli;
+
+import io.ucryptfs.keystore.vault.Credential;
+import io.ucryptfs.keystore.vault.KeyFileCredential;
+import io.ucryptfs.keystore.vault.KeyModule;
+import io.ucryptfs.keystore.vault.MountPassphrase;
+import io.ucryptfs.keystore.vault.PassphraseCredential;
+import io.ucryptfs.keystore.vault.Vault;
+import io.ucryptfs.keystore.vault.VaultConfig;
+import io.ucryptfs.keystore.vault.VaultException;
+import io.ucryptfs.keystore.vault.VaultProtectors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ucryptfs protector add passphrase|keyfile FILE|ecryptfs-wrapped LOWER}: opens the vault
+ * with one of its protectors, then adds one of the kind asked for, holding the same mount passphrase.
+ */
+@Command(name = "add", mixinStandardHelpOptions = true,
+        description = "Add a protector to a vault, after opening it with an existing one.",
+        subcommands = {ProtectorAddCommand.PassphraseKind.class, ProtectorAddCommand.KeyFileKind.class,
+            ProtectorAddCommand.WrappedKind.class})
+public final class ProtectorAddCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing kind: passphrase, keyfile FILE or ecryptfs-wrapped");
+    }
+
+    /** What every kind shares: open the vault, make the new credential, add, say so. */
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        VaultAccess access;
+
+        @Option(names = "--label", paramLabel = "TEXT", description = "A note shown by 'protector list' (one line, up to 64 characters).")
+        String label;
+
+        final SecureRandom rng = new SecureRandom();
+
+        abstract Path lower();
+
+        abstract KeyModule module();
+
+        /** The new protector's credential, asked for after the vault opened. */
+        abstract Credential newCredential(Path lower) throws UserError, IOException;
+
+        @Override
+        public Integer call() throws UserError {
+            Path low = lower().toAbsolutePath().normalize();
+            Path conf = access.configOf(low);
+            VaultConfig c = VaultAccess.read(conf);
+            String id;
+            try (MountPassphrase mp = access.unlock("Passphrase for " + low + " (any of its protectors): ", c, any -> true)) {
+                Credential nc = newCredential(low);
+                try {
+                    id = VaultProtectors.add(conf, c, mp, module(), nc, label, rng);
+                } finally {
+                    nc.destroy();
+                }
+            } catch (VaultException e) {
+                throw new UserError(UserError.FAILURE, e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UserError(UserError.FAILURE, InitCommand.ioMessage(e), e);
+            }
+            System.err.println("ucryptfs: added protector " + id + " (" + module().kind() + ") to " + conf);
+            return 0;
+        }
+    }
+
+    /** A new passphrase, asked twice on a terminal, or from {@code --new-passfile}. */
+    static PassphraseCredential newPassphrase(Path newPassfile, Path lower) throws IOException {
+        char[] p = Passphrases.readNew(newPassfile, "New passphrase for " + lower + ": ");
+        try {
+            return new PassphraseCredential(p);
+        } finally {
+            Arrays.fill(p, '\0');
+        }
+    }
+
+    /** The kinds that open with a passphrase: the new one asked twice on a terminal, or from {@code --new-passfile}. */
+    abstract static class NewPassphrase extends Base {
+        @Parameters(index = "0", paramLabel = "LOWER", description = "The vault's lower directory.")
+        Path lower;
+
+        @Option(names = "--new-passfile", paramLabel = "FILE", description = "Read the new passphrase from the first line of FILE.")
+        Path newPassfile;
+
+        @Override
+        Path lower() {
+            return lower;
+        }
+
+        @Override
+        Credential newCredential(Path low) throws IOException {
+            return newPassphrase(newPassfile, low);
+        }
+    }
+
+    @Command(name = "passphrase", mixinStandardHelpOptions = true,
+            description = "Add an Argon2id passphrase protector (cost calibrated here: about 1 s and 256 MiB).")
+    static final class PassphraseKind extends NewPassphrase {
+        @Override
+        KeyModule module() {
+            return Vault.passphraseModule();
+        }
+    }
+
+    @Command(name = "ecryptfs-wrapped", mixinStandardHelpOptions = true,
+            description = "Add a passphrase protector in ecryptfs-utils' wrapped-passphrase format (v2), for a vault that must also open with ecryptfs-utils.")
+    static final class WrappedKind extends NewPassphrase {
+        @Override
+        KeyModule module() {
+            return Vault.ecryptfsWrappedModule();
+        }
+    }
+
+    @Command(name = "keyfile", mixinStandardHelpOptions = true,
+            description = {"Add a key-file protector: FILE (made with 64 random bytes, mode 0600, when missing; else at least 32 bytes) opens the vault.",
+                "Keep FILE outside LOWER, and a copy somewhere safe."})
+    static final class KeyFileKind extends Base {
+        @Parameters(index = "0", paramLabel = "FILE", description = "The key file.")
+        Path file;
+
+        @Parameters(index = "1", paramLabel = "LOWER", description = "The vault's lower directory.")
+        Path lower;
+
+        @Override
+        Path lower() {
+            return lower;
+        }
+
+        @Override
+        KeyModule module() {
+            return Vault.keyFileModule();
+        }
+
+        @Override
+        Credential newCredential(Path low) throws UserError, IOException {
+            Path f = file.toAbsolutePath().normalize();
+            if (f.startsWith(low)) {
+                throw new UserError("the key file " + f + " must not be inside " + low + ", which it opens");
+            }
+            return KeyFileCredential.createOrRead(f, rng, () -> System.err.println("ucryptfs: made key file " + f + " ("
+                    + KeyFileCredential.NEW_BYTES + " random bytes, mode 0600)"));
+        }
+    }
+}
