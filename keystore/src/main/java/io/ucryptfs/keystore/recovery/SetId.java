@@ -50,7 +50,7 @@ public final class SetId {
         return id.clone();
     }
 
-    /** "4CX2-9QRM", as on a share's header line. */
+    /** "DWS2-ZPXT", as on a share's header line. */
     String dashed() {
         String s = toString();
         return s.substring(0, CHARS / 2) + "-" + s.substring(CHARS / 2);
@@ -66,7 +66,7 @@ public final class SetId {
         return Arrays.hashCode(id);
     }
 
-    /** The 8 characters, such as "4CX29QRM". */
+    /** The 8 characters, such as "DWS2ZPXT". */
     @Override
     public String toString() {
         return Crockford.encode(id);
