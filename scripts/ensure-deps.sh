@@ -6,6 +6,7 @@
 #
 #   build:  openjdk-17-jdk-headless maven
 #   FUSE:   fuse3 libfuse2 (never the old "fuse" package: it removes fuse3)
+#   PKCS#11 tests: softhsm2 (the module and softhsm2-util) opensc (pkcs11-tool)
 #   kernel interop tests: what ../shared/ecryptfs-kernel/run-vm.sh needs (qemu, busybox-static,
 #           ecryptfs-utils, ...), then `run-vm.sh setup` (fetches and unpacks the Debian kernel once,
 #           about a minute the first time; cached in /tmp/ecryptfs-vm-cache). --no-kernel skips this.
@@ -33,7 +34,7 @@ warn() { echo "[ensure-deps] $*" >&2; }
 
 RUN_VM="$SHARED/ecryptfs-kernel/run-vm.sh"
 
-pkgs=(openjdk-17-jdk-headless maven libfuse2)
+pkgs=(openjdk-17-jdk-headless maven libfuse2 softhsm2 opensc)
 # fuse3 conflicts with the old "fuse" package; where "fuse" is already installed it provides
 # fusermount and we leave it alone rather than let apt remove it.
 if dpkg-query -W -f='${Status}' fuse 2>/dev/null | grep -q 'install ok installed'; then
