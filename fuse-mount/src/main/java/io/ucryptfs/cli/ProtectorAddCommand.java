@@ -1,15 +1,22 @@
 package io.ucryptfs.cli;
 
+import io.ucryptfs.core.keys.AtomicFiles;
+import io.ucryptfs.keystore.recovery.RecoveryKey;
+import io.ucryptfs.keystore.recovery.RecoverySet;
+import io.ucryptfs.keystore.recovery.RecoveryShare;
 import io.ucryptfs.keystore.vault.Credential;
 import io.ucryptfs.keystore.vault.KeyFileCredential;
 import io.ucryptfs.keystore.vault.KeyModule;
 import io.ucryptfs.keystore.vault.MountPassphrase;
 import io.ucryptfs.keystore.vault.PassphraseCredential;
+import io.ucryptfs.keystore.vault.RecoveryCredential;
 import io.ucryptfs.keystore.vault.Vault;
 import io.ucryptfs.keystore.vault.VaultConfig;
 import io.ucryptfs.keystore.vault.VaultException;
 import io.ucryptfs.keystore.vault.VaultProtectors;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -29,7 +36,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "add", mixinStandardHelpOptions = true,
         description = "Add a protector to a vault, after opening it with an existing one.",
         subcommands = {ProtectorAddCommand.PassphraseKind.class, ProtectorAddCommand.KeyFileKind.class,
-            ProtectorAddCommand.WrappedKind.class})
+            ProtectorAddCommand.WrappedKind.class, ProtectorAddCommand.RecoveryKind.class})
 public final class ProtectorAddCommand implements Callable<Integer> {
 
     @Spec
@@ -37,7 +44,7 @@ public final class ProtectorAddCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing kind: passphrase, keyfile FILE or ecryptfs-wrapped");
+        throw new ParameterException(spec.commandLine(), "missing kind: passphrase, keyfile FILE, ecryptfs-wrapped or recovery");
     }
 
     /** What every kind shares: open the vault, make the new credential, add, say so. */
@@ -76,7 +83,12 @@ public final class ProtectorAddCommand implements Callable<Integer> {
                 throw new UserError(UserError.FAILURE, InitCommand.ioMessage(e), e);
             }
             System.err.println("ucryptfs: added protector " + id + " (" + module().kind() + ") to " + conf);
+            afterAdd(id);
             return 0;
+        }
+
+        /** What to do once the protector is stored (a recovery protector hands out its shares). */
+        void afterAdd(String id) throws UserError {
         }
     }
 
@@ -91,7 +103,7 @@ public final class ProtectorAddCommand implements Callable<Integer> {
     }
 
     /** The kinds that open with a passphrase: the new one asked twice on a terminal, or from {@code --new-passfile}. */
-    abstract static class NewPassphrase extends Base {
+    abstract static class NewPassphrase extends Base {  // also RecoverCommand's base
         @Parameters(index = "0", paramLabel = "LOWER", description = "The vault's lower directory.")
         Path lower;
 
@@ -155,6 +167,82 @@ public final class ProtectorAddCommand implements Callable<Integer> {
             }
             return KeyFileCredential.createOrRead(f, rng, () -> System.err.println("ucryptfs: made key file " + f + " ("
                     + KeyFileCredential.NEW_BYTES + " random bytes, mode 0600)"));
+        }
+    }
+
+    @Command(name = "recovery", mixinStandardHelpOptions = true,
+            description = {"Add a k-of-n recovery protector: a new random recovery key, split into N shares of which any K open the vault.",
+                "The shares are printed (or written to --out-dir, one file each, mode 0600) once, after the protector is stored;",
+                "give one to each keeper. ucryptfs keeps none of them. Open with 'ucryptfs recover LOWER --share ...'."})
+    static final class RecoveryKind extends Base {
+        @Parameters(index = "0", paramLabel = "LOWER", description = "The vault's lower directory.")
+        Path lower;
+
+        @Option(names = "--threshold", paramLabel = "K", required = true, description = "How many shares open the vault.")
+        int threshold;
+
+        @Option(names = "--shares", paramLabel = "N", required = true, description = "How many shares to make (at most " + RecoverySet.MAX_SHARES + ").")
+        int total;
+
+        @Option(names = "--out-dir", paramLabel = "DIR", description = "Write share-1.txt ... share-N.txt here (mode 0600) instead of printing them.")
+        Path outDir;
+
+        private RecoverySet.Split split;
+
+        @Override
+        public Integer call() throws UserError {
+            // before the vault is opened: a bad K or N should not cost a passphrase prompt
+            if (threshold < 1 || total < threshold || total > RecoverySet.MAX_SHARES) {
+                throw new UserError("--threshold K and --shares N need 1 <= K <= N <= " + RecoverySet.MAX_SHARES
+                        + " (got K=" + threshold + ", N=" + total + ")");
+            }
+            return super.call();
+        }
+
+        @Override
+        Path lower() {
+            return lower;
+        }
+
+        @Override
+        KeyModule module() {
+            return Vault.recoveryModule();
+        }
+
+        @Override
+        Credential newCredential(Path low) throws UserError {
+            RecoveryKey key = RecoveryKey.generate(rng);
+            try {
+                split = RecoverySet.split(key, threshold, total, rng);
+            } catch (IllegalArgumentException e) {
+                key.destroy();
+                throw new UserError(e.getMessage());
+            }
+            return RecoveryCredential.forNew(key, split.check());
+        }
+
+        @Override
+        void afterAdd(String id) throws UserError {
+            try {
+                if (outDir != null) {
+                    Files.createDirectories(outDir);
+                    for (RecoveryShare s : split.shares()) {
+                        Path f = outDir.resolve("share-" + s.index() + ".txt");
+                        AtomicFiles.create(f, (s.printed() + "\n").getBytes(StandardCharsets.US_ASCII));
+                    }
+                    System.err.println("ucryptfs: wrote " + total + " shares to " + outDir + " (any " + threshold + " open the vault)");
+                } else {
+                    for (RecoveryShare s : split.shares()) {
+                        System.out.println(s.printed());
+                        System.out.println();
+                    }
+                }
+            } catch (IOException e) {
+                throw new UserError(UserError.FAILURE, "protector " + id + " was added, but its shares could not be written: "
+                        + InitCommand.ioMessage(e) + "; remove it with 'ucryptfs protector remove' and add it again", e);
+            } finally {
+                split.shares().forEach(RecoveryShare::destroy);
+            }
         }
     }
 }

@@ -5,19 +5,24 @@ import io.ucryptfs.keystore.vault.Credential;
 import io.ucryptfs.keystore.vault.KeyFileCredential;
 import io.ucryptfs.keystore.vault.MountPassphrase;
 import io.ucryptfs.keystore.vault.PassphraseCredential;
+import io.ucryptfs.keystore.vault.RecoveryCredential;
+import io.ucryptfs.keystore.vault.SharesRefusedException;
 import io.ucryptfs.keystore.vault.Vault;
 import io.ucryptfs.keystore.vault.VaultConfig;
 import io.ucryptfs.keystore.vault.VaultException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Predicate;
 import picocli.CommandLine.Option;
 
 /**
  * How the protector commands find a vault's config and open it with one of its protectors: a
- * passphrase (terminal without echo, {@code --passfile}, or stdin), or {@code --keyfile FILE}.
+ * passphrase (terminal without echo, {@code --passfile}, or stdin), {@code --keyfile FILE}, or K
+ * recovery shares ({@code --share}, {@code --shares-file}).
  * The static helpers serve {@link KeyOptions} (mount) too.
  */
 public class VaultAccess {
@@ -58,9 +63,41 @@ public class VaultAccess {
         }
     }
 
+    @Option(names = "--share", paramLabel = "SHARE",
+            description = "A recovery share (its code, with or without its header line); give K of them to open with a recovery protector.")
+    List<String> shares = new ArrayList<>();
+
+    @Option(names = "--shares-file", paramLabel = "FILE",
+            description = "Read recovery shares from FILE, one share per paragraph (blank lines between shares).")
+    Path sharesFile;
+
     /** The mount passphrase of {@code c}, from a protector that {@code use} accepts, with the credential given. */
     MountPassphrase unlock(String prompt, VaultConfig c, Predicate<String> use) throws UserError {
+        List<String> given = recoveryShares();
+        if (!given.isEmpty()) {
+            if (keyfile != null || passfile != null) {
+                throw new UserError("recovery shares and --keyfile/--passfile do not go together: give one");
+            }
+            return unlock(c, RecoveryCredential.ofShares(given), use);
+        }
         return unlock(c, credential(keyfile, passfile, prompt), use);
+    }
+
+    /** The shares of {@code --share} and {@code --shares-file}, in the order given. */
+    List<String> recoveryShares() throws UserError {
+        List<String> out = new ArrayList<>(shares);
+        if (sharesFile != null) {
+            try {
+                for (String paragraph : Files.readString(sharesFile).split("\\R\\s*\\R")) {
+                    if (!paragraph.isBlank()) {
+                        out.add(paragraph);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UserError(UserError.FAILURE, InitCommand.ioMessage(e), e);
+            }
+        }
+        return out;
     }
 
     /** The user's credential: the key file when given, else a passphrase from {@code passfile}, the terminal or stdin. */
@@ -92,6 +129,8 @@ public class VaultAccess {
     static MountPassphrase unlock(VaultConfig c, Credential credential, Predicate<String> use) throws UserError {
         try {
             return Vault.mountPassphrase(c, credential, use, note -> System.err.println("ucryptfs: note: " + note));
+        } catch (SharesRefusedException e) {
+            throw new UserError(UserError.WRONG_KEY, "the recovery shares do not open " + c.source() + ": " + e.why());
         } catch (WrongPassphraseException e) {
             throw new UserError(UserError.WRONG_KEY, credential instanceof KeyFileCredential k
                     ? "wrong key file: " + k.file() + " opens no protector of " + c.source() : "wrong passphrase");

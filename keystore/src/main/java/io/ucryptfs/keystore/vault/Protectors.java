@@ -22,6 +22,7 @@ public final class Protectors {
     private static final Map<String, KeyModule> MODULES = register(
             Argon2Protector.MODULE,
             KeyFileProtector.MODULE,
+            RecoveryProtector.MODULE,
             WrappedPassphraseProtector.MODULE);
 
     public static final String KIND = "kind";

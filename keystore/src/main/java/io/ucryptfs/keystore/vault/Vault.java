@@ -146,6 +146,11 @@ public final class Vault {
         return KeyFileProtector.MODULE;
     }
 
+    /** The module of k-of-n recovery protectors. */
+    public static KeyModule recoveryModule() {
+        return RecoveryProtector.MODULE;
+    }
+
     /**
      * {@link #init(Path, Path, char[], int, boolean, SecureRandom)} with a first protector of
      * {@code module}'s kind opened by {@code credential}, named after the module's id prefix.
@@ -304,6 +309,7 @@ public final class Vault {
         List<String> skipped = new ArrayList<>();
         VaultException damaged = null;
         boolean wrong = false;
+        SharesRefusedException refusedShares = null;
         boolean tried = false;
         for (VaultConfig.Section s : config.protectors()) {
             if (!use.test(s.name())) {
@@ -327,6 +333,9 @@ public final class Vault {
                 MountPassphrase mp = new MountPassphrase(mountPass, s.name());
                 mountPass = null;
                 return mp;
+            } catch (SharesRefusedException e) {
+                wrong = true;
+                refusedShares = e; // says which share, or how many more: worth more than "wrong"
             } catch (WrongPassphraseException e) {
                 wrong = true;
             } catch (VaultException e) {
@@ -340,6 +349,9 @@ public final class Vault {
         }
         if (damaged != null) {
             throw new VaultException(config.source() + ": " + damaged.getMessage(), damaged);
+        }
+        if (refusedShares != null) {
+            throw refusedShares;
         }
         if (wrong) {
             throw new WrongPassphraseException("it opens no protector of " + config.source());
