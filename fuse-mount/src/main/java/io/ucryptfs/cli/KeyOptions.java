@@ -99,6 +99,40 @@ public class KeyOptions {
     }
 
     private byte[] presetMountPassphrase;
+    private char[] presetPassphrase;
+    private boolean noPrompt;
+
+    /**
+     * The daemon unlocking a locked mount: the next key opening uses {@code secret} (what a mount's
+     * front process hands its daemon: for a vault, its mount passphrase in hex, {@code vaultKey}; else
+     * the passphrase read) and never asks for anything.
+     */
+    void presetDaemonSecret(char[] secret, boolean vaultKey) throws UserError {
+        noPrompt = true;
+        if (vaultKey) {
+            try {
+                presetMountPassphrase = HexFormat.of().parseHex(java.nio.CharBuffer.wrap(secret));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("the vault key given is not hex");
+            }
+        } else {
+            presetPassphrase = secret.clone();
+        }
+    }
+
+    /** What a mount's front process gives its daemon (wiped by the receiver): see {@link #daemonSecret}. */
+    record DaemonSecret(char[] secret, boolean vaultKey) {}
+
+    /**
+     * Opens the keys of {@code lower} as {@code mount}'s front process does (a wrong passphrase is a
+     * {@link UserError} with {@link UserError#WRONG_KEY}) and returns what opens them again in the
+     * daemon: for a vault its mount passphrase in hex, else the passphrase read (null if none was).
+     */
+    DaemonSecret daemonSecret(Path lower) throws UserError, IOException {
+        remember(true);
+        resolve(lower).build().keys().destroy();
+        return new DaemonSecret(remembered(), rememberedVaultKey());
+    }
 
     /** Open the vault with this mount passphrase instead of asking (the vault was just made). */
     void presetMountPassphrase(byte[] mountPassphrase) {
@@ -148,8 +182,14 @@ public class KeyOptions {
         }
     }
 
-    private char[] readPassphrase(String prompt) throws IOException {
-        char[] p = Passphrases.read(passfile, prompt);
+    private char[] readPassphrase(String prompt) throws IOException, UserError {
+        char[] p;
+        if (presetPassphrase != null) {
+            p = presetPassphrase;
+            presetPassphrase = null;
+        } else {
+            p = Passphrases.read(passfile, noPrompt(prompt));
+        }
         if (remember) {
             remembered = p.clone();
         }
@@ -159,6 +199,14 @@ public class KeyOptions {
     /** Whether any key option was given (else the caller looks for a vault or ~/.Private). */
     public boolean given() {
         return ecryptfs || wrappedPassphrase != null;
+    }
+
+    /** The prompt, unless prompting is forbidden (the daemon): then a UserError. */
+    private String noPrompt(String prompt) throws UserError {
+        if (noPrompt) {
+            throw new UserError("no passphrase given for " + prompt.trim());
+        }
+        return prompt;
     }
 
     public Path passfile() {
@@ -273,7 +321,7 @@ public class KeyOptions {
                 given = presetMountPassphrase;
                 presetMountPassphrase = null;
             } else if (daemonVaultKey) {
-                char[] hex = Passphrases.read(passfile, "");
+                char[] hex = Passphrases.read(passfile, noPrompt("the vault key"));
                 try {
                     given = HexFormat.of().parseHex(java.nio.CharBuffer.wrap(hex));
                 } catch (IllegalArgumentException e) {
@@ -282,7 +330,7 @@ public class KeyOptions {
                     java.util.Arrays.fill(hex, '\0');
                 }
             } else {
-                Credential cred = VaultAccess.credential(keyfile, passfile, "Passphrase for " + lower + ": ");
+                Credential cred = VaultAccess.credential(keyfile, passfile, noPrompt("Passphrase for " + lower + ": "));
                 return VaultAccess.unlock(c, cred, id -> true);
             }
             return Vault.givenMountPassphrase(c, given);

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code ucryptfs} command: one subcommand a class. */
 @Command(name = "ucryptfs", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "An encrypting filesystem in user space that reads and writes the eCryptfs format.",
-        subcommands = {InitCommand.class, MountCommand.class, UmountCommand.class, InfoCommand.class, RecoverCommand.class,
-            DecryptCommand.class, ProtectorCommand.class, PasswdCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InitCommand.class, MountCommand.class, UmountCommand.class, InfoCommand.class,
+            DecryptCommand.class, ProtectorCommand.class, PasswdCommand.class, RecoverCommand.class, LockCommands.Lock.class,
+            LockCommands.Unlock.class, LockCommands.Status.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

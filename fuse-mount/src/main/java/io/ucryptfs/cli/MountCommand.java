@@ -155,6 +155,16 @@ public final class MountCommand implements Callable<Integer> {
             fs.close();
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
         }
+        ControlChannel control = null;
+        if (fs instanceof EcryptfsFileSystem efs) {
+            try {
+                StateFiles.privateDir();
+                control = ControlChannel.start(StateFiles.control(mountPoint), efs, this::unlockKeys);
+            } catch (IOException e) {
+                m.close();
+                throw new UserError(UserError.FAILURE, "cannot make the control socket: " + e.getMessage(), e);
+            }
+        }
         if (ready != null) {
             ready.println(READY);
             ready.flush();
@@ -162,18 +172,29 @@ public final class MountCommand implements Callable<Integer> {
         } else {
             System.err.println("ucryptfs: " + lower + " mounted at " + mountPoint + " (Ctrl-C or ucryptfs umount to unmount)");
         }
-        m.awaitUnmount();
+        try {
+            m.awaitUnmount();
+        } finally {
+            if (control != null) {
+                control.close();
+            }
+        }
         options.keys().destroy();
         return 0;
+    }
+
+    /** The keys for an unlock request (control socket): opened as at mount, from the secret sent, never prompting. */
+    private synchronized io.ucryptfs.core.keys.KeyRing unlockKeys(char[] secret, boolean vaultKey) throws UserError, IOException {
+        keys.presetDaemonSecret(secret, vaultKey);
+        return keys.resolve(lower).build().keys();
     }
 
     // ---- the background daemon ----
 
     /** Front process: checks the keys, starts the daemon, relays its first line, exits. */
     private int startDaemon() throws Exception {
-        keys.remember(true);
-        keys.resolve(lower).build().keys().destroy(); // wrong passphrase: UserError(2) here, nothing started
-        char[] pass = keys.remembered();
+        KeyOptions.DaemonSecret secret = keys.daemonSecret(lower); // wrong passphrase: UserError(2) here, nothing started
+        char[] pass = secret.secret();
         Path log = StateFiles.log(mountPoint);
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
@@ -189,7 +210,7 @@ public final class MountCommand implements Callable<Integer> {
         cmd.addAll(List.of("--daemon-child", "--log-file", log.toString()));
         if (pass != null) {
             cmd.addAll(List.of("--passfile", "/dev/stdin"));
-            if (keys.rememberedVaultKey()) {
+            if (secret.vaultKey()) {
                 cmd.add("--daemon-vault-key");
             }
         }

@@ -39,4 +39,34 @@ final class StateFiles {
     static Path pid(Path mountPoint) throws IOException {
         return dir().resolve(key(mountPoint) + ".pid");
     }
+
+    /**
+     * The daemon's control socket ({@link ControlChannel}). A Unix socket's path holds at most 107 bytes,
+     * so a long mount point's gets a name made from a hash of the key instead.
+     */
+    static Path control(Path mountPoint) throws IOException {
+        Path d = dir();
+        String key = key(mountPoint);
+        Path p = d.resolve(key + ".sock");
+        if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 100) {
+            return p;
+        }
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return d.resolve("ctl-" + java.util.HexFormat.of().formatHex(h, 0, 12) + ".sock");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The state directory, made 0700 if it is not (the control socket lives in it). */
+    static Path privateDir() throws IOException {
+        Path d = dir();
+        try {
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX filesystem: leave it
+        }
+        return d;
+    }
 }

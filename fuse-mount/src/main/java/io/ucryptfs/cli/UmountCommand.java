@@ -24,14 +24,7 @@ public final class UmountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path mp = mountPoint.toAbsolutePath().normalize();
-        Optional<String> type = MountTable.typeAt(mp);
-        if (type.isEmpty()) {
-            throw new UserError(mp + " is not mounted");
-        }
-        if (!type.get().equals("fuse.ucryptfs")) {
-            throw new UserError(mp + " is a " + type.get() + " mount, not a ucryptfs one");
-        }
+        Path mp = LockCommands.mountPoint(mountPoint);
         boolean stale = isStale(mp);
         Optional<ProcessHandle> daemon = daemon(mp);
         String out = fusermount(mp, false);

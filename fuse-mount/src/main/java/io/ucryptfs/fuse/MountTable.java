@@ -35,6 +35,25 @@ public final class MountTable {
         return Optional.ofNullable(type);
     }
 
+    /** The source (fsname) of the mount exactly at {@code dir} ("ucryptfs:/path/to/lower"), if any. */
+    public static Optional<String> sourceAt(Path dir) {
+        String target = dir.toAbsolutePath().normalize().toString();
+        String source = null;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+                String[] f = line.split(" ");
+                int dash = line.indexOf(" - ");
+                if (f.length >= 5 && unescape(f[4]).equals(target) && dash > 0) {
+                    String[] after = line.substring(dash + 3).split(" ");
+                    source = after.length > 1 ? unescape(after[1]) : null; // the last mount on a path wins
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(source);
+    }
+
     public static boolean isFuseMount(Path dir) {
         return typeAt(dir).map(t -> t.equals("fuse") || t.startsWith("fuse.")).orElse(false);
     }

@@ -59,6 +59,8 @@ public final class EncryptedFile implements FileContent {
     private boolean sizeDirty;
     private final StreamingIo streaming;
     private boolean closed;
+    /** Cut off by a lock of open files: key wiped, cache dropped, every call but close fails with EACCES. */
+    private volatile boolean revoked;
 
     /**
      * @param name the plaintext name, for messages
@@ -417,32 +419,66 @@ public final class EncryptedFile implements FileContent {
                 return;
             }
             try {
-                flushLocked();
+                if (!revoked) {
+                    flushLocked(); // a revoked file was written back when it was cut off
+                }
             } finally {
                 closed = true;
-                for (Long idx : resident) {
-                    cache.discard(this, idx);
-                }
-                resident.clear();
-                for (Extent e : active.values()) {
-                    cache.recycle(e.data);
-                }
-                active.clear();
                 // if the flush failed, what it could not write is lost with the error it threw
-                for (Extent e : unwritten.values()) {
-                    cache.recycle(e.data);
-                }
-                unwritten.clear();
-                try {
-                    header.destroy();
-                } catch (javax.security.auth.DestroyFailedException e) {
-                    log.debug("{}: file key not wiped: {}", name, e.getMessage());
-                }
+                dropExtentsAndKey();
                 channel.close();
             }
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Every cached extent back to the pool (plaintext no longer reachable), then the FEK wiped. Under the write lock. */
+    private void dropExtentsAndKey() {
+        for (Long idx : resident) {
+            cache.discard(this, idx); // waits for an eviction in flight
+        }
+        resident.clear();
+        for (Extent e : active.values()) {
+            cache.recycle(e.data);
+        }
+        active.clear();
+        for (Extent e : unwritten.values()) {
+            cache.recycle(e.data);
+        }
+        unwritten.clear();
+        try {
+            header.destroy();
+        } catch (javax.security.auth.DestroyFailedException e) {
+            log.debug("{}: file key not wiped: {}", name, e.getMessage());
+        }
+    }
+
+    @Override
+    public void revoke() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed || revoked) {
+                return;
+            }
+            // dirty data first: if it cannot be written, the file keeps its key (the caller reports it)
+            flushLocked();
+            channel.force(false);
+            revoked = true;
+            dropExtentsAndKey();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public boolean revoked() {
+        return revoked;
+    }
+
+    /** The error of a call on a file cut off by a lock: EACCES. */
+    static java.nio.file.AccessDeniedException cutOff(String name) {
+        return new java.nio.file.AccessDeniedException(name, null, "the mount was locked with its open files (ucryptfs unlock, then open again)");
     }
 
     @Override
@@ -514,7 +550,7 @@ public final class EncryptedFile implements FileContent {
             if (--e.pins > 0) {
                 return e;
             }
-            if (closed) {
+            if (closed || revoked) {
                 cache.recycle(e.data);
             } else {
                 resident.add(e.index);
@@ -578,7 +614,7 @@ public final class EncryptedFile implements FileContent {
         // key), and discard waits for this eviction (the cache runs it atomically with the removal),
         // so an in-flight write-back from another thread lands first instead of being lost.
         try {
-            if (closed) {
+            if (closed || revoked) {
                 return true;
             }
             writeBack(e);
@@ -617,6 +653,9 @@ public final class EncryptedFile implements FileContent {
     private void ensureOpen() throws IOException {
         if (closed) {
             throw new java.nio.channels.ClosedChannelException();
+        }
+        if (revoked) {
+            throw cutOff(name);
         }
     }
 

@@ -35,6 +35,18 @@ public interface FileContent {
     /** Flushes and closes: after the last handle is released. Wipes key material. */
     void close() throws IOException;
 
+    /**
+     * Cuts the file off (the mount was locked with its open files): writes back dirty data and the size
+     * first, then wipes the key and drops cached plaintext; from then on every call but {@link #size},
+     * {@link #close} and {@link #moved} fails with {@link java.nio.file.AccessDeniedException} (EACCES).
+     * If the write-back fails, the file is not cut off (it keeps its key and its unwritten data) and the
+     * error is thrown: data is never dropped to honour a lock.
+     */
+    void revoke() throws IOException;
+
+    /** Whether {@link #revoke} cut the file off. */
+    boolean revoked();
+
     /** The lower file moved (rename): where its header xattr now is; null when a rename replaced it. */
     void moved(java.nio.file.Path newLowerPath);
 }

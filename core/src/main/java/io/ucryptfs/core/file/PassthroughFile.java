@@ -12,6 +12,8 @@ import java.nio.file.Path;
 public final class PassthroughFile implements FileContent {
     private final FileChannel channel;
     private final boolean writable;
+    /** No key to wipe: a lock of open files just cuts the handles off. */
+    private volatile boolean revoked;
 
     public PassthroughFile(FileChannel channel, boolean writable) {
         this.channel = channel;
@@ -32,8 +34,26 @@ public final class PassthroughFile implements FileContent {
         }
     }
 
+    private void ensureNotRevoked() throws IOException {
+        if (revoked) {
+            throw EncryptedFile.cutOff("lower file");
+        }
+    }
+
+    @Override
+    public void revoke() throws IOException {
+        channel.force(false);
+        revoked = true;
+    }
+
+    @Override
+    public boolean revoked() {
+        return revoked;
+    }
+
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
+        ensureNotRevoked();
         int total = 0;
         while (dst.hasRemaining()) {
             int n = channel.read(dst, offset + total);
@@ -47,6 +67,7 @@ public final class PassthroughFile implements FileContent {
 
     @Override
     public int write(ByteBuffer src, long offset) throws IOException {
+        ensureNotRevoked();
         int total = 0;
         while (src.hasRemaining()) {
             total += channel.write(src, offset + total);
@@ -56,6 +77,7 @@ public final class PassthroughFile implements FileContent {
 
     @Override
     public synchronized long append(ByteBuffer src) throws IOException {
+        ensureNotRevoked();
         long at = channel.size();
         write(src, at);
         return at;
@@ -63,6 +85,7 @@ public final class PassthroughFile implements FileContent {
 
     @Override
     public void truncate(long newSize) throws IOException {
+        ensureNotRevoked();
         long cur = channel.size();
         if (newSize < cur) {
             channel.truncate(newSize);
@@ -72,10 +95,13 @@ public final class PassthroughFile implements FileContent {
     }
 
     @Override
-    public void flush() {}
+    public void flush() throws IOException {
+        ensureNotRevoked();
+    }
 
     @Override
     public void fsync(boolean metadata) throws IOException {
+        ensureNotRevoked();
         channel.force(metadata);
     }
 

@@ -3,16 +3,13 @@ package io.ucryptfs.core.fs;
 import io.ucryptfs.core.file.ExtentCache;
 import io.ucryptfs.core.file.FileContent;
 import io.ucryptfs.core.format.FileFormat;
-import io.ucryptfs.core.format.ecryptfs.EcryptfsFormat;
 import io.ucryptfs.core.fs.LowerPaths.Reach;
 import io.ucryptfs.core.fs.OpenFileTable.Handle;
 import io.ucryptfs.core.fs.OpenFileTable.OpenFile;
-import io.ucryptfs.core.names.EcryptfsNameCipher;
 import io.ucryptfs.core.names.InvalidNameException;
 import io.ucryptfs.core.names.NameBytes;
 import io.ucryptfs.core.names.NameCipher;
 import io.ucryptfs.core.names.NameTooLongException;
-import io.ucryptfs.core.names.PlainNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -46,7 +43,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
 
     private final LowerPaths paths;
-    private final NameCipher names;
+    /** The mount key(s), the name cipher and what wraps FEKs: every use goes through it (locking). */
+    private final MountKeys keys;
+    /** For what needs no key: recognizing headers, the header xattr's name. */
     private final FileFormat format;
     private final ExtentCache cache;
     private final LowerFileOpener opener;
@@ -58,12 +57,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     /** Lower names already reported as undecryptable, so a listing logs each once. */
     private final Set<String> reportedNames = ConcurrentHashMap.newKeySet();
 
-    private EcryptfsFileSystem(Path lowerRoot, MountOptions o, NameCipher names, FileFormat format, int pathLimit) {
-        this.names = names;
-        this.paths = new LowerPaths(lowerRoot, names, o.lowerHandles(), pathLimit);
-        this.format = format;
+    private EcryptfsFileSystem(Path lowerRoot, MountOptions o, MountKeys keys, int pathLimit) {
+        this.keys = keys;
+        this.paths = new LowerPaths(lowerRoot, keys, o.lowerHandles(), pathLimit);
+        this.format = keys.layout();
         this.cache = new ExtentCache(o.cacheBytes(), 4096);
-        this.opener = new LowerFileOpener(format, cache, o.passthrough(), o.readOnly());
+        this.opener = new LowerFileOpener(cache, o.passthrough(), o.readOnly());
         this.sizes = new PlaintextSizes(format);
         this.attributes = new LowerAttributes();
         this.readOnly = o.readOnly();
@@ -80,11 +79,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         if (!Files.isDirectory(lowerRoot)) {
             throw new FsException(Errno.ENOTDIR, lowerRoot + ": the lower directory does not exist or is not a directory");
         }
-        NameCipher names = o.encryptNames()
-                ? new EcryptfsNameCipher(o.keys().nameKey(), o.keyBytes())
-                : new PlainNames();
-        FileFormat format = new EcryptfsFormat(o.keys(), o.keyBytes(), o.encryptNames(), o.headerInXattr(), new SecureRandom());
-        return new EcryptfsFileSystem(lowerRoot, o, names, format, pathLimit);
+        MountKeys keys = new MountKeys(o.keys(), o.keyBytes(), o.encryptNames(), o.headerInXattr(), new SecureRandom());
+        return new EcryptfsFileSystem(lowerRoot, o, keys, pathLimit);
     }
 
     // ---- attributes and directories ----
@@ -136,6 +132,17 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
      * reason), for tools that must account for every lower entry ({@link TreeExport}).
      */
     List<String> readdir(String path, java.util.function.BiConsumer<String, String> undecryptable) throws FsException {
+        try {
+            // while locked (names encrypted): EACCES, as a lookup. Not an empty listing (a sync tool could
+            // take it for a directory emptied) nor the lower names (each would fail its lookup anyway).
+            return keys.names(path, k -> list(path, k.names(), undecryptable));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    private List<String> list(String path, NameCipher names, java.util.function.BiConsumer<String, String> undecryptable)
+            throws FsException {
         List<String> out = new ArrayList<>();
         try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
             for (Path child : ds) {
@@ -191,6 +198,15 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public long create(String path, int mode, Owner owner) throws FsException {
         writable(path);
+        try {
+            // under the keys' read lock to the end: a lock of open files waits for this one to be in the table
+            return keys.use(path, k -> create(path, mode, owner, k.format()));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    private long create(String path, int mode, Owner owner, FileFormat keyed) throws FsException {
         Reach lower = null;
         try {
             // the new file's own path for as long as it is open (through a handle on its directory when too long)
@@ -201,7 +217,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             Object inode;
             try {
                 inode = ownAndMode(lower, attributes.read(at), owner, mode);
-                content = opener.initialise(ch, at, path);
+                content = opener.initialise(keyed, ch, at, path);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 Files.deleteIfExists(at);
@@ -225,6 +241,16 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         if (mode.canWrite()) {
             writable(path);
         }
+        try {
+            // a new open needs the mount key even when the file is open already (held under the read lock
+            // until the handle is in the table, so a lock of open files sees it)
+            return keys.use(path, k -> open(path, mode, k.format()));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    private long open(String path, OpenMode mode, FileFormat keyed) throws FsException {
         try (Reach lower = paths.reach(path)) {
             LowerAttributes.Raw raw = attributes.read(lower.at());
             if (raw.type() == FileType.DIRECTORY) {
@@ -233,7 +259,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             if (raw.type() != FileType.REGULAR) {
                 throw new FsException(Errno.EINVAL, path + ": not a regular file");
             }
-            long h = table.open(raw.inode(), mode, () -> openLower(raw.inode(), lower.lower(), path));
+            long h = table.open(raw.inode(), mode, () -> openLower(keyed, raw.inode(), lower.lower(), path));
             if (mode.canWrite() && !table.handle(h).file().content.writable()) {
                 release(h);
                 throw new FsException(Errno.EACCES, path + ": the lower file is read-only");
@@ -245,7 +271,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     }
 
     /** Opens the lower file for the open-file table; it keeps the file's path reachable while open. */
-    private OpenFile openLower(Object inode, Path lower, String path) throws FsException {
+    private OpenFile openLower(FileFormat keyed, Object inode, Path lower, String path) throws FsException {
         Reach pin;
         try {
             pin = paths.pin(lower);
@@ -253,7 +279,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             throw IoErrors.toFs(e, path);
         }
         try {
-            return new OpenFile(inode, opener.open(pin.at(), path), pin, path);
+            return new OpenFile(inode, opener.open(keyed, pin.at(), path), pin, path);
         } catch (FsException | RuntimeException e) {
             pin.close();
             throw e;
@@ -355,7 +381,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             } catch (IOException e) {
                 throw IoErrors.toFs(e, last.plainPath);
             } finally {
-                if (last.lowerPath != null) {
+                if (last.lowerPath != null && last.content.revoked()) {
+                    sizes.invalidate(last.lowerPath); // a new open after an unlock may have written since
+                } else if (last.lowerPath != null) {
                     rememberSize(last);
                 }
                 last.closePins();
@@ -452,7 +480,13 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void symlink(String target, String linkPath, Owner owner) throws FsException {
         writable(linkPath);
         try (Reach lower = paths.reach(linkPath)) {
-            String lowerTarget = names.encryptSymlinkTarget(target);
+            String lowerTarget = keys.names(linkPath, k -> {
+                try {
+                    return k.names().encryptSymlinkTarget(target);
+                } catch (NameTooLongException e) {
+                    throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target too long: " + e.getMessage());
+                }
+            });
             Path at = lower.at();
             Files.createSymbolicLink(at, NamePaths.target(at.getFileSystem(), lowerTarget));
             try {
@@ -461,8 +495,6 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 Files.deleteIfExists(at);
                 throw e;
             }
-        } catch (NameTooLongException e) {
-            throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target too long: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new FsException(Errno.EINVAL, linkPath + ": " + e.getMessage());
         } catch (IOException e) {
@@ -481,11 +513,13 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     private String readlink(Path at, String path) throws IOException {
         String lowerTarget = NamePaths.targetString(Files.readSymbolicLink(at));
-        try {
-            return names.decryptSymlinkTarget(lowerTarget);
-        } catch (InvalidNameException e) {
-            throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
-        }
+        return keys.names(path, k -> {
+            try {
+                return k.names().decryptSymlinkTarget(lowerTarget);
+            } catch (InvalidNameException e) {
+                throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
+            }
+        });
     }
 
     @Override
@@ -588,7 +622,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             FileStore store = Files.getFileStore(paths.root());
             long bs = blockSize(store);
             return new FsStats(bs, store.getTotalSpace() / bs, store.getUnallocatedSpace() / bs,
-                    store.getUsableSpace() / bs, 0, 0, names.maxPlainNameLength());
+                    store.getUsableSpace() / bs, 0, 0, keys.maxNameLength());
         } catch (IOException e) {
             throw IoErrors.toFs(e, "/");
         }
@@ -650,6 +684,64 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         }
     }
 
+    // ---- locking the keys ----
+
+    /**
+     * What a lock did: whether the keys were held until now, how many open files it cut off, and the
+     * plaintext paths of those it could not cut off because their dirty data could not be written back
+     * (they keep their key and their data until closed).
+     */
+    public record LockResult(boolean keysWiped, int cutOff, List<String> notCutOff) {}
+
+    /** Whether the keys are locked; open files usable; open files cut off by a lock and not yet closed. */
+    public record KeyStatus(boolean locked, int openFiles, int cutOff) {}
+
+    /**
+     * Locks the mount: the mount key(s) and the FNEK are wiped once no call in flight uses them; from then
+     * on opens, creates and (with encrypted names) every lookup and listing but the root's fail with
+     * EACCES. Files already open keep working until closed, as with eCryptfs, unless
+     * {@code openFilesToo}: then each open file's dirty data is written back, its FEK wiped and its cached
+     * plaintext dropped, and its handles fail with EACCES until released. A file whose write-back fails is
+     * not cut off (listed in the result, logged): a lock never drops data. Calling it again on a locked
+     * mount is harmless, and with {@code openFilesToo} cuts off what a plain lock left open.
+     */
+    public LockResult lock(boolean openFilesToo) {
+        boolean wiped = keys.lock();
+        int cut = 0;
+        List<String> kept = new ArrayList<>();
+        if (openFilesToo) {
+            // every open that got in before the lock is in the table now: opens hold the keys' read lock
+            for (OpenFile f : new ArrayList<>(table.all())) {
+                try {
+                    f.content.revoke();
+                    table.detach(f);
+                    cut++;
+                } catch (IOException | RuntimeException e) {
+                    log.warn("{}: left open by the lock: its unwritten data could not be written back ({}); it keeps "
+                            + "its key until closed", f.plainPath, e.getMessage());
+                    kept.add(f.plainPath);
+                }
+            }
+        }
+        log.info("locked{}: {} open file(s) cut off, {} left open", openFilesToo ? " with open files" : "", cut,
+                openFilesToo ? kept.size() : table.all().size());
+        return new LockResult(wiped, cut, List.copyOf(kept));
+    }
+
+    /**
+     * Unlocks with {@code ring}, which this file system owns from now on: accepted only if it holds the
+     * keys the mount was made with (compared by signature); else it is destroyed and
+     * {@link WrongPassphraseException} thrown, and the mount stays locked. Returns false if the mount was
+     * not locked ({@code ring} destroyed, nothing changed).
+     */
+    public boolean unlock(io.ucryptfs.core.keys.KeyRing ring) throws io.ucryptfs.core.keys.WrongPassphraseException {
+        return keys.unlock(ring);
+    }
+
+    public KeyStatus keyStatus() {
+        return new KeyStatus(keys.isLocked(), table.all().size(), table.detachedCount());
+    }
+
     // ---- lifecycle ----
 
     @Override
@@ -667,9 +759,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 f.closePins();
             }
         }
-        if (names instanceof EcryptfsNameCipher c) {
-            c.destroy();
-        }
+        keys.close();
         if (first != null) {
             throw first;
         }

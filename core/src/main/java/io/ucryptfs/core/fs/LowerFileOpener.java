@@ -29,19 +29,18 @@ import org.slf4j.LoggerFactory;
 final class LowerFileOpener {
     private static final Logger log = LoggerFactory.getLogger(LowerFileOpener.class);
 
-    private final FileFormat format;
     private final ExtentCache cache;
     private final boolean passthrough;
     private final boolean readOnly;
 
-    LowerFileOpener(FileFormat format, ExtentCache cache, boolean passthrough, boolean readOnly) {
-        this.format = format;
+    LowerFileOpener(ExtentCache cache, boolean passthrough, boolean readOnly) {
         this.cache = cache;
         this.passthrough = passthrough;
         this.readOnly = readOnly;
     }
 
-    FileContent open(Path lower, String plainPath) throws FsException {
+    /** Opens with the mount's keys in {@code format} (valid for the duration of the call: see {@link MountKeys#use}). */
+    FileContent open(FileFormat format, Path lower, String plainPath) throws FsException {
         boolean[] rw = new boolean[1];
         FileChannel ch = channel(lower, plainPath, rw);
         boolean writable = rw[0];
@@ -63,7 +62,7 @@ final class LowerFileOpener {
                     if (readOnly || !writable) {
                         throw new FormatException("empty lower file without a header (the mount or the file is read-only)");
                     }
-                    return initialise(ch, lower, plainPath);
+                    return initialise(format, ch, lower, plainPath);
                 } else {
                     throw new FormatException("bad marker: not an eCryptfs file (mount with passthrough to read such files as they are)");
                 }
@@ -93,7 +92,7 @@ final class LowerFileOpener {
     }
 
     /** Writes a fresh header into an empty, just created lower file and opens it. */
-    FileContent initialise(FileChannel ch, Path lower, String plainPath) throws IOException {
+    FileContent initialise(FileFormat format, FileChannel ch, Path lower, String plainPath) throws IOException {
         UnlockedHeader header = format.create();
         try {
             byte[] bytes = header.encode(0);

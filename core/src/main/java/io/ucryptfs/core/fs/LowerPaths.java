@@ -22,7 +22,10 @@ final class LowerPaths {
     static final int PATH_LIMIT = 4000;
 
     private final Path root;
-    private final NameCipher names;
+    /** The mount's keys (names go through them, so a lock stops lookups); null: {@link #fixedNames}. */
+    private final MountKeys keys;
+    /** Names that never lock (tests of path handling alone). */
+    private final NameCipher fixedNames;
     /** Null: every lower path goes to the kernel as it is (too long ones fail with ENAMETOOLONG). */
     private final LowerHandles handles;
     private final int limit;
@@ -38,13 +41,24 @@ final class LowerPaths {
     }
 
     LowerPaths(Path root, NameCipher names, LowerHandles handles, int limit) {
+        this(root, null, names, handles, limit);
+    }
+
+    /** Paths whose names go through the mount's keys: while they are locked, every lookup but the root's fails with EACCES. */
+    LowerPaths(Path root, MountKeys keys, LowerHandles handles, int limit) {
+        this(root, keys, null, handles, limit);
+        keys.onLock(encrypted::invalidateAll); // plaintext names and their lower names: not kept while locked
+    }
+
+    private LowerPaths(Path root, MountKeys keys, NameCipher fixedNames, LowerHandles handles, int limit) {
         this.root = root;
-        this.names = names;
+        this.keys = keys;
+        this.fixedNames = fixedNames;
         this.handles = handles;
         this.limit = limit;
     }
 
-    private String encryptedName(String component) throws NameTooLongException {
+    private String encryptedName(NameCipher names, String component) throws NameTooLongException {
         if (!names.encryptsNames()) {
             return names.encrypt(component);
         }
@@ -60,11 +74,27 @@ final class LowerPaths {
         return root;
     }
 
-    NameCipher names() {
-        return names;
+    /** The lower path of {@code plainPath}; EACCES while the mount's name key is locked (but for the root). */
+    Path lower(String plainPath) throws IOException {
+        if (isRoot(plainPath)) {
+            return root;
+        }
+        if (keys == null) {
+            return lower(plainPath, fixedNames);
+        }
+        return keys.names(plainPath, k -> lower(plainPath, k.names()));
     }
 
-    Path lower(String plainPath) throws FsException {
+    private static boolean isRoot(String plainPath) {
+        for (int i = 0; i < plainPath.length(); i++) {
+            if (plainPath.charAt(i) != '/') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Path lower(String plainPath, NameCipher names) throws FsException {
         Path p = root;
         int i = 0;
         int n = plainPath.length();
@@ -77,7 +107,7 @@ final class LowerPaths {
                     throw new FsException(Errno.EINVAL, plainPath + ": '.' and '..' are resolved by the caller");
                 }
                 try {
-                    String lowerName = encryptedName(component);
+                    String lowerName = encryptedName(names, component);
                     // encrypted names are ASCII; plaintext ones need their exact bytes
                     p = names.encryptsNames() ? p.resolve(lowerName) : NamePaths.resolve(p, lowerName);
                 } catch (NameTooLongException e) {

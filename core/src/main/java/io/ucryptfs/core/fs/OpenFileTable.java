@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -55,6 +56,8 @@ final class OpenFileTable {
     private final Map<Object, OpenFile> byInode = new ConcurrentHashMap<>();
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
+    /** Open files cut off by a lock ({@link #detach}): their handles live on, a new open gets a new file. */
+    private final Set<OpenFile> detached = ConcurrentHashMap.newKeySet();
 
     /** The open file for this inode, if any. */
     OpenFile find(Object inode) {
@@ -117,8 +120,9 @@ final class OpenFileTable {
         FsException[] failed = new FsException[1];
         byInode.compute(f.inode, (k, current) -> {
                 if (current != f) {
-                    // not the table's entry (already drained): just count down
+                    // not the table's entry (drained or detached): just count down
                     if (--f.handles == 0) {
+                        detached.remove(f);
                         try {
                             closer.close(f);
                         } catch (FsException e) {
@@ -155,12 +159,28 @@ final class OpenFileTable {
         }
     }
 
+    /**
+     * Takes a file cut off by a lock out of the table: its handles keep it (and fail) until released, and
+     * an open after the unlock opens the lower file afresh instead of getting the dead one.
+     */
+    void detach(OpenFile f) {
+        detached.add(f);
+        byInode.remove(f.inode, f);
+    }
+
     /** Every open file, for unmount. */
     java.util.List<OpenFile> drain() {
         java.util.List<OpenFile> all = new java.util.ArrayList<>(byInode.values());
+        all.addAll(detached);
+        detached.clear();
         byInode.clear();
         handles.clear();
         return all;
+    }
+
+    /** Files cut off by a lock whose handles are not all released yet. */
+    int detachedCount() {
+        return detached.size();
     }
 
     java.util.Collection<OpenFile> all() {
