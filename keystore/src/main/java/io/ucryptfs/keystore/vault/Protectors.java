@@ -22,7 +22,8 @@ public final class Protectors {
     private static final Map<String, KeyModule> MODULES = register(
             Argon2Protector.MODULE,
             KeyFileProtector.MODULE,
-            WrappedPassphraseProtector.MODULE);
+            WrappedPassphraseProtector.MODULE,
+            TokenProtector.MODULE);
 
     public static final String KIND = "kind";
     public static final String DATA = "data";
