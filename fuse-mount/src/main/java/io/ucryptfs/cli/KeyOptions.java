@@ -139,9 +139,9 @@ public class KeyOptions {
         salt = null;
     }
 
-    /** Whether a key source was given at all: key options or a vault config. */
+    /** Whether a key source was given at all: key options, a vault config, a key file or a token. */
     boolean anyKeySource() {
-        return given() || config != null;
+        return given() || config != null || keyfile != null || tokens.token != null;
     }
 
     Path configFor(Path lower) throws UserError {

@@ -341,6 +341,14 @@ class ProtectorCommandsTest {
         assertTrue(lines.get(2).matches("token\\s+pkcs11-token-v1\\s+usb token\\s+\\S+Z\\s+token cli, key \"k\", rsa-oaep-sha1"),
                 lines.get(2));
         assertFalse(Files.readString(conf).contains("pin"), "no PIN, no pin source in the config");
+        // info on a top-level lower file: the token opens the vault, whose key opens the file
+        Path top;
+        try (Stream<Path> files = Files.list(lower)) {
+            top = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        OfflineToolsTest.Run info = run("info", "--token", uri, "--pin-file", pin.toString(), top.toString());
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("opens:          yes"), info.out());
 
         // a wrong PIN: exit 2, the token's words, tried once; nothing mounted, nothing written
         Path wrongPin = Files.writeString(dir.resolve("wrong-pin"), "0000\n");
