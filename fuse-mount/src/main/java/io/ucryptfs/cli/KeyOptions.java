@@ -56,6 +56,10 @@ public class KeyOptions {
     @Option(names = "--keyfile", paramLabel = "FILE", description = "Open the vault with this key file (a keyfile protector) instead of a passphrase.")
     Path keyfile;
 
+    /** --token URI, --pin-file FILE; without them a vault's token is tried first when present. */
+    @picocli.CommandLine.Mixin
+    VaultAccess.TokenOptions tokens = new VaultAccess.TokenOptions();
+
     /** Set by the mount front process for its daemon: the passphrase read is the vault's mount passphrase, in hex. */
     @Option(names = "--daemon-vault-key", hidden = true)
     boolean daemonVaultKey;
@@ -145,7 +149,7 @@ public class KeyOptions {
      * second vault there would be a surprise, so that one gets "not a ucryptfs vault".)
      */
     boolean wantsNewVault(Path lower) throws UserError, IOException {
-        return !given() && config == null && keyfile == null && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return !given() && config == null && keyfile == null && tokens.token == null && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Key size for a vault made on first use: --key-bytes, else 16 (as ecryptfs-setup-private). */
@@ -169,9 +173,9 @@ public class KeyOptions {
         salt = null;
     }
 
-    /** Whether a key source was given at all: key options or a vault config. */
+    /** Whether a key source was given at all: key options, a vault config, a key file or a token. */
     boolean anyKeySource() {
-        return given() || config != null;
+        return given() || config != null || keyfile != null || tokens.token != null;
     }
 
     Path configFor(Path lower) throws UserError {
@@ -234,8 +238,8 @@ public class KeyOptions {
      */
     public MountOptions.Builder resolve(Path lower) throws UserError, IOException {
         Path wrapped = wrappedPassphrase;
-        if ((config != null || keyfile != null) && given()) {
-            throw new UserError((config != null ? "--config" : "--keyfile")
+        if ((config != null || keyfile != null || tokens.token != null) && given()) {
+            throw new UserError((config != null ? "--config" : keyfile != null ? "--keyfile" : "--token")
                     + " is for vaults; not with --ecryptfs or --wrapped-passphrase");
         }
         if (!given()) {
@@ -244,8 +248,9 @@ public class KeyOptions {
                 return fromVault(lower, vault.get());
             }
         }
-        if (keyfile != null) {
-            throw new UserError(lower + " is not a ucryptfs vault: --keyfile opens vaults only");
+        if (keyfile != null || tokens.token != null) {
+            throw new UserError(lower + " is not a ucryptfs vault: " + (keyfile != null ? "--keyfile" : "--token")
+                    + " opens vaults only");
         }
         if (!ecryptfs && wrapped == null) {
             wrapped = ubuntuWrappedPassphrase(lower).orElseThrow(() -> new UserError(
@@ -330,7 +335,7 @@ public class KeyOptions {
                     java.util.Arrays.fill(hex, '\0');
                 }
             } else {
-                Credential cred = VaultAccess.credential(keyfile, passfile, noPrompt("Passphrase for " + lower + ": "));
+                Credential cred = VaultAccess.credential(keyfile, passfile, tokens, c, noPrompt("Passphrase for " + lower + ": "));
                 return VaultAccess.unlock(c, cred, id -> true);
             }
             return Vault.givenMountPassphrase(c, given);

@@ -260,7 +260,10 @@ public final class MountCommand implements Callable<Integer> {
                 "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector");
     }
 
-    /** The user's arguments minus --passfile and --keyfile (the daemon gets what opens the keys on stdin). */
+    /** The options that say what opens the keys: the daemon gets the mount passphrase on stdin instead. */
+    private static final List<String> SECRET_SOURCES = List.of("--passfile", "--keyfile", "--token", "--pin-file");
+
+    /** The user's arguments minus {@link #SECRET_SOURCES} (the daemon gets what opens the keys on stdin). */
     private List<String> childArgs() {
         List<String> orig = spec.commandLine().getParseResult().originalArgs();
         List<String> out = new ArrayList<>();
@@ -268,9 +271,9 @@ public final class MountCommand implements Callable<Integer> {
         int start = orig.indexOf(spec.name()) + 1;
         for (int i = start; i < orig.size(); i++) {
             String a = orig.get(i);
-            if (a.equals("--passfile") || a.equals("--keyfile")) {
+            if (SECRET_SOURCES.contains(a)) {
                 i++;
-            } else if (!a.startsWith("--passfile=") && !a.startsWith("--keyfile=")) {
+            } else if (SECRET_SOURCES.stream().noneMatch(o -> a.startsWith(o + "="))) {
                 out.add(a);
             }
         }

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * The command line mount(8) gives a FUSE helper for {@code mount -t fuse.ucryptfs LOWER MOUNTPOINT -o
  * OPTS} (and fstab lines): {@code ucryptfs LOWER MOUNTPOINT -o OPTS}. Turned into our own
- * {@code mount} command: our options by name ({@code passfile=F}, {@code keyfile=F}, {@code ecryptfs}, {@code fnek},
+ * {@code mount} command: our options by name ({@code passfile=F}, {@code keyfile=F}, {@code token=URI}, {@code pinfile=F}, {@code ecryptfs}, {@code fnek},
  * {@code key_bytes=N}, {@code wrapped_passphrase=F}, {@code cache_size=S}, {@code ro},
  * {@code allow_other}, {@code nonempty}), mount(8)'s own words dropped, anything else passed to FUSE.
  */
@@ -19,7 +19,7 @@ final class MountHelperArgs {
             "nouser", "owner", "group", "_netdev", "nofail", "dev", "nodev", "suid", "nosuid", "exec", "noexec");
 
     /** Options that need "=value". */
-    private static final Set<String> VALUED = Set.of("passfile", "keyfile", "wrapped_passphrase", "key_bytes", "salt",
+    private static final Set<String> VALUED = Set.of("passfile", "keyfile", "token", "pinfile", "wrapped_passphrase", "key_bytes", "salt",
             "cache_size", "config");
 
     /** Whether {@code args} look like mount(8)'s helper call rather than a subcommand. */
@@ -60,6 +60,8 @@ final class MountHelperArgs {
         switch (name) {
             case "passfile" -> out.addAll(List.of("--passfile", value));
             case "keyfile" -> out.addAll(List.of("--keyfile", value));
+            case "token" -> out.addAll(List.of("--token", value));
+            case "pinfile" -> out.addAll(List.of("--pin-file", value));
             case "wrapped_passphrase" -> out.addAll(List.of("--wrapped-passphrase", value));
             case "key_bytes" -> out.addAll(List.of("--key-bytes", value));
             case "salt" -> out.addAll(List.of("--salt", value));

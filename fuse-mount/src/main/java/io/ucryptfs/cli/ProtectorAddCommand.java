@@ -4,6 +4,7 @@ import io.ucryptfs.core.keys.AtomicFiles;
 import io.ucryptfs.keystore.recovery.RecoveryKey;
 import io.ucryptfs.keystore.recovery.RecoverySet;
 import io.ucryptfs.keystore.recovery.RecoveryShare;
+import io.ucryptfs.keystore.pkcs11.Pkcs11Uri;
 import io.ucryptfs.keystore.vault.Credential;
 import io.ucryptfs.keystore.vault.KeyFileCredential;
 import io.ucryptfs.keystore.vault.KeyModule;
@@ -30,13 +31,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ucryptfs protector add passphrase|keyfile FILE|ecryptfs-wrapped LOWER}: opens the vault
+ * {@code ucryptfs protector add passphrase|keyfile FILE|ecryptfs-wrapped|token --uri URI LOWER}: opens the vault
  * with one of its protectors, then adds one of the kind asked for, holding the same mount passphrase.
  */
 @Command(name = "add", mixinStandardHelpOptions = true,
         description = "Add a protector to a vault, after opening it with an existing one.",
         subcommands = {ProtectorAddCommand.PassphraseKind.class, ProtectorAddCommand.KeyFileKind.class,
-            ProtectorAddCommand.WrappedKind.class, ProtectorAddCommand.RecoveryKind.class})
+            ProtectorAddCommand.WrappedKind.class, ProtectorAddCommand.RecoveryKind.class, ProtectorAddCommand.TokenKind.class})
 public final class ProtectorAddCommand implements Callable<Integer> {
 
     @Spec
@@ -44,7 +45,7 @@ public final class ProtectorAddCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing kind: passphrase, keyfile FILE, ecryptfs-wrapped or recovery");
+        throw new ParameterException(spec.commandLine(), "missing kind: passphrase, keyfile FILE, ecryptfs-wrapped, recovery or token --uri URI");
     }
 
     /** What every kind shares: open the vault, make the new credential, add, say so. */
@@ -78,7 +79,7 @@ public final class ProtectorAddCommand implements Callable<Integer> {
                     nc.destroy();
                 }
             } catch (VaultException e) {
-                throw new UserError(UserError.FAILURE, e.getMessage(), e);
+                throw VaultAccess.failure(e);
             } catch (IOException e) {
                 throw new UserError(UserError.FAILURE, InitCommand.ioMessage(e), e);
             }
@@ -243,6 +244,39 @@ public final class ProtectorAddCommand implements Callable<Integer> {
             } finally {
                 split.shares().forEach(RecoveryShare::destroy);
             }
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true,
+            description = {"Add a PKCS#11 token protector: the mount passphrase wrapped by a key on the token (an RSA key pair or an AES key, which must exist).",
+                "The key is named by --uri, e.g. 'pkcs11:token=mytoken;object=vault-key?module-path=/usr/lib/softhsm/libsofthsm2.so'; asks for the token's PIN (or --pin-file)."})
+    static final class TokenKind extends Base {
+        @Parameters(index = "0", paramLabel = "LOWER", description = "The vault's lower directory.")
+        Path lower;
+
+        @Option(names = "--uri", paramLabel = "URI", required = true,
+                description = "The token and key (RFC 7512 pkcs11: URI with object= or id=, and module-path=).")
+        String uri;
+
+        @Override
+        Path lower() {
+            return lower;
+        }
+
+        @Override
+        KeyModule module() {
+            return Vault.tokenModule();
+        }
+
+        @Override
+        Credential newCredential(Path low) throws UserError, IOException {
+            Pkcs11Uri u;
+            try {
+                u = Pkcs11Uri.parse(uri);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--uri: " + e.getMessage());
+            }
+            return access.tokens.credential(u);
         }
     }
 }

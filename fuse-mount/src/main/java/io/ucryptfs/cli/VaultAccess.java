@@ -1,12 +1,16 @@
 package io.ucryptfs.cli;
 
 import io.ucryptfs.core.keys.WrongPassphraseException;
+import io.ucryptfs.keystore.pkcs11.Pkcs11Uri;
 import io.ucryptfs.keystore.vault.Credential;
 import io.ucryptfs.keystore.vault.KeyFileCredential;
 import io.ucryptfs.keystore.vault.MountPassphrase;
 import io.ucryptfs.keystore.vault.PassphraseCredential;
 import io.ucryptfs.keystore.vault.RecoveryCredential;
 import io.ucryptfs.keystore.vault.SharesRefusedException;
+import io.ucryptfs.keystore.vault.TokenCredential;
+import io.ucryptfs.keystore.vault.TokenProtector;
+import io.ucryptfs.keystore.vault.TokenProtectorException;
 import io.ucryptfs.keystore.vault.Vault;
 import io.ucryptfs.keystore.vault.VaultConfig;
 import io.ucryptfs.keystore.vault.VaultException;
@@ -16,16 +20,66 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * How the protector commands find a vault's config and open it with one of its protectors: a
- * passphrase (terminal without echo, {@code --passfile}, or stdin), {@code --keyfile FILE}, or K
- * recovery shares ({@code --share}, {@code --shares-file}).
- * The static helpers serve {@link KeyOptions} (mount) too.
+ * passphrase (terminal without echo, {@code --passfile}, or stdin), {@code --keyfile FILE},
+ * {@code --token URI} with its PIN ({@link TokenOptions}), or K recovery shares ({@code --share},
+ * {@code --shares-file}). The static helpers serve {@link KeyOptions} (mount, info, decrypt) too,
+ * which also try a vault's token first when it is present.
  */
 public class VaultAccess {
+
+    /**
+     * {@code --token URI} and {@code --pin-file FILE}: a token protector's token, and where its PIN
+     * comes from (else {@code pin-source=file:...} in the URI, else the terminal without echo, else
+     * stdin). A mixin of {@link VaultAccess} and {@link KeyOptions}.
+     */
+    public static class TokenOptions {
+        @Option(names = "--token", paramLabel = "URI",
+                description = "Unlock with a PKCS#11 token (a token protector), e.g. 'pkcs11:token=mytoken'; asks for its PIN.")
+        String token;
+
+        @Option(names = "--pin-file", paramLabel = "FILE", description = "Read the token's PIN from the first line of FILE.")
+        Path pinFile;
+
+        /** The {@code --token} URI, parsed, or empty. */
+        Optional<Pkcs11Uri> uri() throws UserError {
+            if (token == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(Pkcs11Uri.parse(token));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--token: " + e.getMessage());
+            }
+        }
+
+        /** The credential for {@code uri}'s token: its PIN from --pin-file, the URI's pin-source, or a prompt. */
+        TokenCredential credential(Pkcs11Uri uri) throws UserError, IOException {
+            if (uri.pinValue().isPresent()) {
+                throw new UserError("a PIN in the URI (pin-value) is not accepted: give --pin-file FILE");
+            }
+            Path file = pinFile;
+            if (file == null && uri.pinSource().isPresent()) {
+                String src = uri.pinSource().get();
+                if (!src.startsWith("file:")) {
+                    throw new UserError("pin-source " + src + ": only file: is supported");
+                }
+                file = Path.of(src.substring("file:".length()).replaceFirst("^//", ""));
+            }
+            char[] pin = Passphrases.read(file, "PIN for token " + TokenProtector.tokenName(uri) + ": ");
+            try {
+                return new TokenCredential(uri, pin);
+            } finally {
+                Arrays.fill(pin, '\0');
+            }
+        }
+    }
 
     @Option(names = "--config", paramLabel = "FILE", description = "The vault's config (default: LOWER.ucryptfs beside LOWER).")
     Path config;
@@ -36,6 +90,9 @@ public class VaultAccess {
 
     @Option(names = "--keyfile", paramLabel = "FILE", description = "Unlock with this key file (a keyfile protector) instead of a passphrase.")
     Path keyfile;
+
+    @Mixin
+    TokenOptions tokens = new TokenOptions();
 
     /** The config of {@code lower}: {@code --config}, else {@code LOWER.ucryptfs}; it must exist. */
     Path configOf(Path lower) throws UserError {
@@ -80,7 +137,7 @@ public class VaultAccess {
             }
             return unlock(c, RecoveryCredential.ofShares(given), use);
         }
-        return unlock(c, credential(keyfile, passfile, prompt), use);
+        return unlock(c, credential(keyfile, passfile, tokens, null, prompt), use);
     }
 
     /** The shares of {@code --share} and {@code --shares-file}, in the order given. */
@@ -100,14 +157,36 @@ public class VaultAccess {
         return out;
     }
 
-    /** The user's credential: the key file when given, else a passphrase from {@code passfile}, the terminal or stdin. */
-    static Credential credential(Path keyfile, Path passfile, String prompt) throws UserError {
+    /**
+     * The user's credential: the key file, or the token, when given; else with {@code tokenFirst}
+     * (mount, info, decrypt) the first token of the vault's token protectors that is present, with
+     * its PIN; else a passphrase from {@code passfile}, the terminal or stdin.
+     *
+     * @param tokenFirst the vault's config, to try its tokens first; null not to
+     */
+    static Credential credential(Path keyfile, Path passfile, TokenOptions tokens, VaultConfig tokenFirst, String prompt)
+            throws UserError {
         try {
+            Optional<Pkcs11Uri> token = tokens.uri();
+            if ((keyfile != null ? 1 : 0) + (passfile != null ? 1 : 0) + (token.isPresent() ? 1 : 0) > 1) {
+                throw new UserError(keyfile != null && passfile != null && token.isEmpty()
+                        ? "--keyfile and --passfile do not go together: give one"
+                        : "--token, --keyfile and --passfile do not go together: give one");
+            }
             if (keyfile != null) {
-                if (passfile != null) {
-                    throw new UserError("--keyfile and --passfile do not go together: give one");
-                }
                 return KeyFileCredential.read(keyfile);
+            }
+            if (token.isPresent()) {
+                return tokens.credential(token.get());
+            }
+            if (passfile == null && tokenFirst != null) {
+                for (Pkcs11Uri uri : TokenProtector.uris(tokenFirst)) {
+                    Optional<String> absent = TokenProtector.absence(uri);
+                    if (absent.isEmpty()) {
+                        return tokens.credential(uri);
+                    }
+                    System.err.println("ucryptfs: " + absent.get() + "; using the passphrase instead");
+                }
             }
             char[] p = Passphrases.read(passfile, prompt);
             try {
@@ -133,11 +212,24 @@ public class VaultAccess {
             throw new UserError(UserError.WRONG_KEY, "the recovery shares do not open " + c.source() + ": " + e.why());
         } catch (WrongPassphraseException e) {
             throw new UserError(UserError.WRONG_KEY, credential instanceof KeyFileCredential k
-                    ? "wrong key file: " + k.file() + " opens no protector of " + c.source() : "wrong passphrase");
+                    ? "wrong key file: " + k.file() + " opens no protector of " + c.source()
+                    : credential instanceof TokenCredential t
+                    ? "wrong token: no token protector of " + c.source() + " is for " + t.uri() : "wrong passphrase");
         } catch (VaultException e) {
-            throw new UserError(UserError.FAILURE, e.getMessage(), e);
+            throw failure(e);
         } finally {
             credential.destroy();
         }
+    }
+
+    /**
+     * A vault failure as the command's error: exit 1 with its message; a wrong PIN exits 2 with the
+     * token's own words on the tries left (never asked again), a locked PIN or an absent token 1.
+     */
+    static UserError failure(VaultException e) {
+        if (e instanceof TokenProtectorException t && t.wrongPin()) {
+            return new UserError(UserError.WRONG_KEY, t.getCause().getMessage(), e);
+        }
+        return new UserError(UserError.FAILURE, e.getMessage(), e);
     }
 }

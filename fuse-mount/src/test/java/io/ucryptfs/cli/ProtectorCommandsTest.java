@@ -9,7 +9,11 @@ import io.ucryptfs.core.fs.EcryptfsFileSystem;
 import io.ucryptfs.core.fs.MountOptions;
 import io.ucryptfs.core.testing.FsManifest;
 import io.ucryptfs.fuse.MountTable;
+import io.ucryptfs.keystore.pkcs11.Pkcs11Uri;
+import io.ucryptfs.keystore.pkcs11.SoftHsm;
+import io.ucryptfs.keystore.vault.TokenCredential;
 import io.ucryptfs.keystore.vault.Vault;
+import io.ucryptfs.keystore.vault.VaultConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,14 +69,24 @@ class ProtectorCommandsTest {
 
     /** Files, a directory, a symlink, written through core with the vault's keys. */
     private List<String> fill() throws Exception {
-        Vault.Unlocked u = Vault.unlock(conf, "first passphrase".toCharArray(), n -> { });
-        MountOptions o = MountOptions.builder(u.keys()).keyBytes(u.keyBytes()).encryptNames(u.encryptNames()).build();
-        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, o)) {
+        return through(Vault.unlock(conf, "first passphrase".toCharArray(), n -> { }), fs -> {
             fs.mkdir("/docs", 0755);
             write(fs, "/docs/a.txt", "alpha\n".repeat(1000));
             write(fs, "/b.bin", "b".repeat(70_000));
             write(fs, "/empty", "");
             fs.symlink("docs/a.txt", "/link");
+        });
+    }
+
+    interface FsWork {
+        void run(CryptFileSystem fs) throws Exception;
+    }
+
+    /** Does {@code work} through core with the keys of {@code u} (then destroyed); the tree's manifest after. */
+    private List<String> through(Vault.Unlocked u, FsWork work) throws Exception {
+        MountOptions o = MountOptions.builder(u.keys()).keyBytes(u.keyBytes()).encryptNames(u.encryptNames()).build();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, o)) {
+            work.run(fs);
             return FsManifest.of(fs);
         } finally {
             u.destroy();
@@ -292,11 +306,107 @@ class ProtectorCommandsTest {
         assertTrue(r.out().contains("is damaged"), r.out());
     }
 
+    // ---- PKCS#11 token protectors, on a SoftHSM2 token of each test's own ----
+
+    private SoftHsm hsm;
+    private Path pin;
+
+    /** A token with {@code key} ("rsa" or "aes"), and a token protector of it added with the passphrase. */
+    private String addToken(String label, String key) throws Exception {
+        hsm = SoftHsm.token(dir.resolve("hsm"), label);
+        if (key.equals("rsa")) {
+            hsm.rsa("k", "01");
+        } else {
+            hsm.aes("k", "02");
+        }
+        hsm.module();
+        pin = Files.writeString(dir.resolve("pin"), SoftHsm.PIN + "\n");
+        String uri = hsm.uri("k").format();
+        OfflineToolsTest.Run r = run("protector", "add", "token", "--uri", uri, "--pin-file", pin.toString(),
+                "--label", "usb token", lower.toString(), "--passfile", pass.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("added protector token (pkcs11-token-v1)"), r.err());
+        return uri;
+    }
+
+    @Test
+    void tokenProtectorOpensWithTheTokenAndItsPin() throws Exception {
+        String uri = addToken("cli", "rsa");
+        assertUntouchedAndReadable("--token", uri, "--pin-file", pin.toString());
+        // without --token: the vault's token is present, so it is tried first (PIN from --pin-file)
+        assertUntouchedAndReadable("--pin-file", pin.toString());
+        assertUntouchedAndReadable("--token", "pkcs11:token=cli", "--pin-file", pin.toString());
+        assertUntouchedAndReadable("--passfile", pass.toString());
+        List<String> lines = listLines();
+        assertTrue(lines.get(2).matches("token\\s+pkcs11-token-v1\\s+usb token\\s+\\S+Z\\s+token cli, key \"k\", rsa-oaep-sha1"),
+                lines.get(2));
+        assertFalse(Files.readString(conf).contains("pin"), "no PIN, no pin source in the config");
+        // info on a top-level lower file: the token opens the vault, whose key opens the file
+        Path top;
+        try (Stream<Path> files = Files.list(lower)) {
+            top = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        OfflineToolsTest.Run info = run("info", "--token", uri, "--pin-file", pin.toString(), top.toString());
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("opens:          yes"), info.out());
+
+        // a wrong PIN: exit 2, the token's words, tried once; nothing mounted, nothing written
+        Path wrongPin = Files.writeString(dir.resolve("wrong-pin"), "0000\n");
+        assertWrong("--token", uri, "--pin-file", wrongPin.toString());
+        Path mnt = Files.createDirectory(dir.resolve("mnt"));
+        OfflineToolsTest.Run r = run("mount", lower.toString(), mnt.toString(), "--token", uri, "--pin-file", wrongPin.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("ucryptfs: wrong PIN for token cli: wrong PINs have been entered"), r.err());
+        assertEquals(Optional.empty(), MountTable.typeAt(mnt));
+        // as mount(8) calls it
+        r = run(lower.toString(), mnt.toString(), "-o", "token=" + uri + ",pinfile=" + wrongPin);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("ucryptfs: wrong PIN for token cli"), r.err());
+        r = run("decrypt", "--token", "pkcs11:token=other", "--pin-file", pin.toString(), lower.toString(),
+                dir.resolve("never").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("ucryptfs: wrong token: no token protector"), r.err());
+        assertUntouchedAndReadable("--pin-file", pin.toString()); // the right PIN still works
+    }
+
+    @Test
+    void tokenLostForGoodThePassphraseOpensEverything() throws Exception {
+        String uri = addToken("lost", "aes");
+        // a file written while open with the token
+        Vault.Unlocked u = Vault.unlock(VaultConfig.read(conf),
+                new TokenCredential(Pkcs11Uri.parse(uri), SoftHsm.PIN.toCharArray()), n -> { });
+        plaintext = through(u, fs -> write(fs, "/docs/while-token.txt", "written with the token\n".repeat(300)));
+        lowerBefore = snapshot(lower);
+        assertUntouchedAndReadable("--token", uri, "--pin-file", pin.toString());
+
+        hsm.remove();
+        OfflineToolsTest.Run r = run("decrypt", "--token", uri, "--pin-file", pin.toString(), lower.toString(),
+                dir.resolve("never").toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().startsWith("ucryptfs: protector [protector token]: token lost not present"), r.err());
+        assertUntouchedAndReadable("--passfile", pass.toString());
+        // no key options: the token is looked for, found missing, and the passphrase asked for (stdin here)
+        java.io.InputStream in = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("first passphrase\n".getBytes(StandardCharsets.UTF_8)));
+            Path out = dir.resolve("fallback");
+            r = run("decrypt", lower.toString(), out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().startsWith("ucryptfs: token lost not present"), r.err());
+            assertTrue(r.err().contains("using the passphrase instead"), r.err());
+            assertEquals(plaintext, FsManifest.ofPlainDir(out));
+        } finally {
+            System.setIn(in);
+        }
+        assertEquals(lowerBefore, snapshot(lower));
+    }
+
     @Test
     void helpAndUsage() {
         for (String[] cmd : new String[][] {{"protector", "--help"}, {"protector", "list", "--help"},
                 {"protector", "add", "--help"}, {"protector", "add", "passphrase", "--help"},
                 {"protector", "add", "keyfile", "--help"}, {"protector", "add", "ecryptfs-wrapped", "--help"},
+                {"protector", "add", "token", "--help"},
                 {"protector", "remove", "--help"}, {"passwd", "--help"}}) {
             OfflineToolsTest.Run r = run(cmd);
             assertEquals(0, r.code(), String.join(" ", cmd) + ": " + r.err());

@@ -110,6 +110,25 @@ public final class TokenSession implements AutoCloseable {
     }
 
     /**
+     * C_Logout, when logged in: ends the login of this process on the token (every session of it).
+     * Errors (a token already gone) are ignored.
+     */
+    public void logout() {
+        if (!loggedIn) {
+            return;
+        }
+        loggedIn = false;
+        try {
+            call("logout", s -> {
+                s.logout();
+                return null;
+            });
+        } catch (TokenException | IllegalStateException e) {
+            // gone already, or the session was closed: the login ended with it
+        }
+    }
+
+    /**
      * The one key of class {@code keyClass} whose label and id are the URI's {@code object} and
      * {@code id} (those given; the URI's {@code type} is left to the caller, which asks for the
      * public and the private half of one pair).

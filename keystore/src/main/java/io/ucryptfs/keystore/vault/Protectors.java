@@ -23,7 +23,8 @@ public final class Protectors {
             Argon2Protector.MODULE,
             KeyFileProtector.MODULE,
             RecoveryProtector.MODULE,
-            WrappedPassphraseProtector.MODULE);
+            WrappedPassphraseProtector.MODULE,
+            TokenProtector.MODULE);
 
     public static final String KIND = "kind";
     public static final String DATA = "data";

@@ -151,6 +151,11 @@ public final class Vault {
         return RecoveryProtector.MODULE;
     }
 
+    /** The module of PKCS#11 token protectors. */
+    public static KeyModule tokenModule() {
+        return TokenProtector.MODULE;
+    }
+
     /**
      * {@link #init(Path, Path, char[], int, boolean, SecureRandom)} with a first protector of
      * {@code module}'s kind opened by {@code credential}, named after the module's id prefix.
@@ -303,6 +308,8 @@ public final class Vault {
      * @throws WrongPassphraseException no protector opens with this credential, and none is damaged
      * @throws VaultException a protector opened but is damaged (its mount passphrase's key is not the
      *     vault's), or the config has no protector this version can open with this credential
+     * @throws TokenProtectorException a token protector could not use its token (wrong or locked PIN,
+     *     token absent, ...): thrown at once, no further protector is tried with the same PIN
      */
     public static MountPassphrase mountPassphrase(VaultConfig config, Credential credential, Predicate<String> use,
             Consumer<String> notes) throws VaultException, WrongPassphraseException {
@@ -338,6 +345,8 @@ public final class Vault {
                 refusedShares = e; // says which share, or how many more: worth more than "wrong"
             } catch (WrongPassphraseException e) {
                 wrong = true;
+            } catch (TokenProtectorException e) {
+                throw e; // a token's failure: no other protector is tried with the same PIN
             } catch (VaultException e) {
                 if (damaged == null) {
                     damaged = e;

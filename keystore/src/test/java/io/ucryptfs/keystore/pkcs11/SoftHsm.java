@@ -18,22 +18,23 @@ import java.util.stream.Stream;
  * run sets SOFTHSM2_CONF to one file (target/softhsm2/softhsm2.conf); each token rewrites that file
  * with its own token directory, makes the token and keys with softhsm2-util and pkcs11-tool (child
  * processes given the same variable), then re-initialises the module so it reads the new
- * configuration. Tests run one at a time in that JVM.
+ * configuration. Tests run one at a time in that JVM. Public, in keystore's test jar, for the
+ * command-line tests of fuse-mount (whose surefire sets SOFTHSM2_CONF the same way).
  */
-final class SoftHsm {
-    static final String MODULE = "/usr/lib/softhsm/libsofthsm2.so";
-    static final String PIN = "1234";
-    static final String SO_PIN = "5678";
+public final class SoftHsm {
+    public static final String MODULE = "/usr/lib/softhsm/libsofthsm2.so";
+    public static final String PIN = "1234";
+    public static final String SO_PIN = "5678";
 
-    final String label;
-    final Path tokens;
+    public final String label;
+    public final Path tokens;
 
     private SoftHsm(String label, Path tokens) {
         this.label = label;
         this.tokens = tokens;
     }
 
-    static Path conf() {
+    public static Path conf() {
         String conf = System.getenv("SOFTHSM2_CONF");
         assertNotNull(conf, "SOFTHSM2_CONF is not set: run these tests through Maven (keystore's surefire sets it)");
         assertTrue(Files.isRegularFile(Path.of(MODULE)) && Files.isExecutable(Path.of("/usr/bin/pkcs11-tool")),
@@ -42,7 +43,7 @@ final class SoftHsm {
     }
 
     /** A new initialised token {@code label} under {@code dir}, and the configuration pointing at it. */
-    static SoftHsm token(Path dir, String label) throws IOException {
+    public static SoftHsm token(Path dir, String label) throws IOException {
         Path tokens = Files.createDirectories(dir.resolve("tokens"));
         Path conf = conf();
         Files.createDirectories(conf.getParent());
@@ -53,12 +54,12 @@ final class SoftHsm {
     }
 
     /** An RSA-2048 key pair labelled {@code keyLabel} with CKA_ID {@code idHex}. */
-    SoftHsm rsa(String keyLabel, String idHex) throws IOException {
+    public SoftHsm rsa(String keyLabel, String idHex) throws IOException {
         return keygen("--keypairgen", "rsa:2048", keyLabel, idHex);
     }
 
     /** An AES-256 secret key (CKA_WRAP and CKA_UNWRAP: SoftHSM2's default). */
-    SoftHsm aes(String keyLabel, String idHex) throws IOException {
+    public SoftHsm aes(String keyLabel, String idHex) throws IOException {
         return keygen("--keygen", "AES:32", keyLabel, idHex);
     }
 
@@ -69,18 +70,18 @@ final class SoftHsm {
     }
 
     /** The module, re-initialised so that it sees this token as it is on disk now. */
-    TokenModule module() throws TokenException {
+    public TokenModule module() throws TokenException {
         TokenModule m = TokenModule.load(MODULE);
         m.reinitialize();
         return m;
     }
 
-    Pkcs11Uri uri(String object) {
+    public Pkcs11Uri uri(String object) {
         return Pkcs11Uri.parse("pkcs11:token=" + label + ";object=" + object + "?module-path=" + MODULE);
     }
 
     /** The token's own directory (SoftHSM2 names it by a UUID). */
-    Path tokenDir() throws IOException {
+    public Path tokenDir() throws IOException {
         try (Stream<Path> s = Files.list(tokens)) {
             List<Path> dirs = s.filter(Files::isDirectory).toList();
             assertEquals(1, dirs.size(), "token directories in " + tokens);
@@ -88,7 +89,12 @@ final class SoftHsm {
         }
     }
 
-    static void run(String... command) throws IOException {
+    /** Takes the token away for good, as SoftHSM2 sees a removal: its directory deleted. */
+    public void remove() throws IOException {
+        run("rm", "-rf", tokenDir().toString());
+    }
+
+    public static void run(String... command) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(command));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("SOFTHSM2_CONF", conf().toString());

@@ -188,7 +188,7 @@ class ProtectorKindsTest {
 
     @Test
     void everyKindIsRegisteredOnce() {
-        assertEquals(4, Protectors.modules().size());
+        assertEquals(5, Protectors.modules().size());
         for (KeyModule m : Protectors.modules()) {
             assertEquals(m, Protectors.module(m.kind()).orElseThrow());
             assertTrue(VaultConfig.isSectionName(m.idPrefix()));

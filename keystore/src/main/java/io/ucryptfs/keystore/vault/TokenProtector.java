@@ -1,0 +1,295 @@
+package io.ucryptfs.keystore.vault;
+
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_SECRET_KEY;
+
+import io.ucryptfs.core.keys.Secrets;
+import io.ucryptfs.core.keys.WrongPassphraseException;
+import io.ucryptfs.keystore.pkcs11.AesWrap;
+import io.ucryptfs.keystore.pkcs11.KeyNotFoundException;
+import io.ucryptfs.keystore.pkcs11.Pkcs11Uri;
+import io.ucryptfs.keystore.pkcs11.RsaWrap;
+import io.ucryptfs.keystore.pkcs11.TokenAbsentException;
+import io.ucryptfs.keystore.pkcs11.TokenException;
+import io.ucryptfs.keystore.pkcs11.TokenKey;
+import io.ucryptfs.keystore.pkcs11.TokenModule;
+import io.ucryptfs.keystore.pkcs11.TokenSession;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.interfaces.RSAPublicKey;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A PKCS#11 token protector: the mount passphrase wrapped by a key that stays on a token. RSA: the
+ * mount passphrase encrypted in software to the key pair's public key (RSA-OAEP with SHA-1, or
+ * PKCS#1 v1.5 where the token has no OAEP), decrypted on the token; AES: wrapped and unwrapped on
+ * the token with a secret key (AES key wrap, RFC 5649 or RFC 3394). Unlocking is one login, one
+ * decryption or unwrap, one logout.
+ *
+ * <pre>
+ * kind = pkcs11-token-v1
+ * uri = pkcs11:token=...;object=...;id=...?module-path=...   (never a PIN)
+ * mechanism = rsa-oaep-sha1 | rsa-pkcs1 | aes-key-wrap-pad | aes-key-wrap
+ * data = (the wrapped mount passphrase, base64)
+ * check = (first 8 bytes of SHA-256 of the lines above, hex)
+ * </pre>
+ */
+public final class TokenProtector implements Protector {
+
+    static final String KIND = "pkcs11-token-v1";
+    static final String URI = "uri";
+    static final String MECHANISM = "mechanism";
+    private static final List<String> CHECKED = List.of(Protectors.KIND, URI, MECHANISM, Protectors.DATA);
+
+    /** How the mount passphrase is wrapped, by its name in the {@code mechanism} entry. */
+    public enum Mechanism {
+        RSA_OAEP_SHA1("rsa-oaep-sha1", RsaWrap.Padding.OAEP_SHA1, null),
+        RSA_PKCS1("rsa-pkcs1", RsaWrap.Padding.PKCS1_V15, null),
+        AES_KEY_WRAP_PAD("aes-key-wrap-pad", null, AesWrap.Kind.KEY_WRAP_PAD),
+        AES_KEY_WRAP("aes-key-wrap", null, AesWrap.Kind.KEY_WRAP);
+
+        private final String entry;
+        final RsaWrap.Padding padding;
+        final AesWrap.Kind aes;
+
+        Mechanism(String entry, RsaWrap.Padding padding, AesWrap.Kind aes) {
+            this.entry = entry;
+            this.padding = padding;
+            this.aes = aes;
+        }
+
+        /** The name stored in the config. */
+        public String entry() {
+            return entry;
+        }
+
+        static Optional<Mechanism> of(String entry) {
+            for (Mechanism m : values()) {
+                if (m.entry.equals(entry)) {
+                    return Optional.of(m);
+                }
+            }
+            return Optional.empty();
+        }
+
+        static Mechanism of(RsaWrap.Padding p) {
+            return p == RsaWrap.Padding.OAEP_SHA1 ? RSA_OAEP_SHA1 : RSA_PKCS1;
+        }
+
+        static Mechanism of(AesWrap.Kind k) {
+            return k == AesWrap.Kind.KEY_WRAP_PAD ? AES_KEY_WRAP_PAD : AES_KEY_WRAP;
+        }
+    }
+
+    static final KeyModule MODULE = new BaseKeyModule(KIND, TokenCredential.class, "token") {
+        @Override
+        public Protector open(VaultConfig.Section section) throws VaultException {
+            return new TokenProtector(section);
+        }
+
+        @Override
+        public Map<String, String> protect(String id, byte[] mountPassphrase, Credential credential, SecureRandom rng)
+                throws VaultException {
+            TokenCredential tc = Protectors.as(TokenCredential.class, credential, this);
+            Pkcs11Uri uri = tc.uri();
+            Wrapped w;
+            try (TokenSession s = session(uri)) {
+                w = wrap(s, uri, tc, mountPassphrase);
+            } catch (TokenException e) {
+                throw failure(uri, "adding a token protector", e);
+            }
+            Map<String, String> e = new LinkedHashMap<>();
+            e.put(Protectors.KIND, KIND);
+            e.put(URI, uri.format());
+            e.put(MECHANISM, w.mechanism().entry());
+            e.put(Protectors.DATA, Base64.getEncoder().encodeToString(w.data()));
+            e.put(Protectors.CHECK, Protectors.check(e, CHECKED));
+            return e;
+        }
+    };
+
+    private record Wrapped(Mechanism mechanism, byte[] data) {}
+
+    private final VaultConfig.Section section;
+    private final Pkcs11Uri uri;
+    private final Mechanism mechanism;
+    private final byte[] data;
+
+    private TokenProtector(VaultConfig.Section section) throws VaultException {
+        this.section = section;
+        Protectors.verifyCheck(section, CHECKED);
+        try {
+            this.uri = Pkcs11Uri.parse(section.get(URI).orElseThrow());
+        } catch (IllegalArgumentException e) {
+            throw Protectors.damaged(section, "its uri is not a PKCS#11 URI");
+        }
+        if (uri.modulePath().isEmpty() || uri.object().isEmpty() && uri.id().isEmpty()) {
+            throw Protectors.damaged(section, "its uri names no module-path or no key");
+        }
+        this.mechanism = Mechanism.of(section.get(MECHANISM).orElseThrow())
+                .orElseThrow(() -> Protectors.damaged(section, "its mechanism is unknown"));
+        this.data = Protectors.base64(section, Protectors.DATA, section.get(Protectors.DATA).orElseThrow());
+        if (data.length == 0) {
+            throw Protectors.damaged(section, "its data is empty");
+        }
+    }
+
+    /** The stored URI of every readable token protector of {@code c}, in file order, each once. */
+    public static List<Pkcs11Uri> uris(VaultConfig c) {
+        List<Pkcs11Uri> out = new ArrayList<>();
+        for (VaultConfig.Section s : c.protectors()) {
+            if (s.get(Protectors.KIND).filter(KIND::equals).isPresent()) {
+                try {
+                    Pkcs11Uri u = new TokenProtector(s).uri;
+                    if (!out.contains(u)) {
+                        out.add(u);
+                    }
+                } catch (VaultException e) {
+                    // damaged: unlocking will say so
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether the token of {@code uri} is there, asked without a login. Empty when it is; else why
+     * not, in one line ("token X not present ...", or the module failing to load).
+     */
+    public static Optional<String> absence(Pkcs11Uri uri) {
+        try {
+            TokenModule.load(uri).find(uri);
+            return Optional.empty();
+        } catch (TokenAbsentException e) {
+            return Optional.of(notPresent(uri, e));
+        } catch (TokenException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** The URI's token by label (or serial), for messages. */
+    public static String tokenName(Pkcs11Uri uri) {
+        return uri.token().orElse(uri.serial().map(s -> "with serial " + s).orElse("(any)"));
+    }
+
+    private static String notPresent(Pkcs11Uri uri, TokenAbsentException e) {
+        return "token " + tokenName(uri) + " not present (" + e.getMessage() + ")";
+    }
+
+    private static TokenSession session(Pkcs11Uri uri) throws TokenException {
+        return TokenSession.open(TokenModule.load(uri), uri);
+    }
+
+    /** A token-layer failure as a vault one, saying what was done; never retried. */
+    private static TokenProtectorException failure(Pkcs11Uri uri, String what, TokenException e) {
+        String msg = e instanceof TokenAbsentException a ? notPresent(uri, a) : e.getMessage();
+        return new TokenProtectorException(what + ": " + msg, e);
+    }
+
+    private static void login(TokenSession s, TokenCredential tc) throws TokenException {
+        if (tc.hasPin()) {
+            s.login(tc.pinCopy()); // wiped by login
+        } else if (s.hasPinPad()) {
+            s.loginOnPinPad();
+        } else {
+            throw new TokenException("token " + s.tokenLabel() + " needs its PIN (it has no PIN pad)");
+        }
+    }
+
+    /**
+     * Wraps with the key the URI names: an RSA public key (read without login) when the token has
+     * one, else a secret key (after login). An RSA protector is tried once on the token before it is
+     * stored, so that the private key, the padding and the PIN are known to work.
+     */
+    private static Wrapped wrap(TokenSession s, Pkcs11Uri uri, TokenCredential tc, byte[] mp) throws TokenException {
+        boolean secretKey = uri.type().filter("secret-key"::equals).isPresent();
+        RSAPublicKey pub = null;
+        if (!secretKey) {
+            try {
+                pub = RsaWrap.publicKey(s, uri);
+            } catch (KeyNotFoundException e) {
+                if (uri.type().isPresent()) {
+                    throw e; // type=public or private: it must be an RSA key
+                }
+            }
+        }
+        login(s, tc);
+        try {
+            if (pub != null) {
+                RsaWrap.Padding padding = RsaWrap.padding(s);
+                byte[] data = RsaWrap.encrypt(pub, padding, mp);
+                byte[] back = RsaWrap.decrypt(s, s.findPrivateKey(uri), padding, data);
+                boolean same = MessageDigest.isEqual(back, mp);
+                Secrets.wipe(back);
+                if (!same) {
+                    throw new TokenException("the private key " + uri.object().orElse("") + " on token "
+                            + s.tokenLabel() + " does not match its public key");
+                }
+                return new Wrapped(Mechanism.of(padding), data);
+            }
+            TokenKey key = s.findKey(uri, CKO_SECRET_KEY);
+            AesWrap.Kind kind = AesWrap.mechanism(s);
+            return new Wrapped(Mechanism.of(kind), AesWrap.wrap(s, key, kind, mp));
+        } finally {
+            s.logout();
+        }
+    }
+
+    @Override
+    public KeyModule module() {
+        return MODULE;
+    }
+
+    @Override
+    public String id() {
+        return section.name();
+    }
+
+    @Override
+    public String details() {
+        return "token " + tokenName(uri) + ", key " + uri.object().map(o -> "\"" + o + "\"").orElse("by id")
+                + ", " + mechanism.entry();
+    }
+
+    /** The token and key this protector needs. */
+    public Pkcs11Uri uri() {
+        return uri;
+    }
+
+    /**
+     * One login, one decryption (RSA) or unwrap (AES) on the token, one logout. A credential for
+     * another token is a {@link WrongPassphraseException}; every token failure (wrong or locked PIN,
+     * absent token, missing key, failed operation) a {@link TokenProtectorException}.
+     */
+    @Override
+    public byte[] unlock(Credential credential) throws WrongPassphraseException, VaultException {
+        TokenCredential tc = Protectors.as(TokenCredential.class, credential, MODULE);
+        if (!tc.selects(uri)) {
+            throw new WrongPassphraseException("protector " + section.label() + " is for token " + tokenName(uri));
+        }
+        // the module may live elsewhere on this machine: the credential's module-path wins
+        Pkcs11Uri u = tc.uri().modulePath().map(p -> uri.withQuery(Pkcs11Uri.MODULE_PATH, p)).orElse(uri);
+        try (TokenSession s = session(u)) {
+            login(s, tc);
+            try {
+                if (mechanism.padding != null) {
+                    return RsaWrap.decrypt(s, s.findPrivateKey(u), mechanism.padding, data);
+                }
+                return AesWrap.unwrap(s, s.findKey(u, CKO_SECRET_KEY), mechanism.aes, data);
+            } finally {
+                s.logout();
+            }
+        } catch (TokenException e) {
+            throw failure(u, "protector " + section.label(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TokenProtector" + section.label();
+    }
+}
