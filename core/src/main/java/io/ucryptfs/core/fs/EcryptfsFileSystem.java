@@ -79,7 +79,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         if (!Files.isDirectory(lowerRoot)) {
             throw new FsException(Errno.ENOTDIR, lowerRoot + ": the lower directory does not exist or is not a directory");
         }
-        MountKeys keys = new MountKeys(o.keys(), o.keyBytes(), o.encryptNames(), o.headerInXattr(), new SecureRandom());
+        MountKeys keys = new MountKeys(o.keys(), o.keyBytes(), o.encryptNames(), o.headerInXattr(), new SecureRandom(),
+                o.newFileKeys());
         return new EcryptfsFileSystem(lowerRoot, o, keys, pathLimit);
     }
 

@@ -3,6 +3,7 @@ package io.ucryptfs.core.fs;
 import io.ucryptfs.core.format.FileFormat;
 import io.ucryptfs.core.format.ecryptfs.EcryptfsFormat;
 import io.ucryptfs.core.keys.KeyRing;
+import io.ucryptfs.core.keys.NewFileKeys;
 import io.ucryptfs.core.keys.WrongPassphraseException;
 import io.ucryptfs.core.names.EcryptfsNameCipher;
 import io.ucryptfs.core.names.NameCipher;
@@ -48,6 +49,8 @@ final class MountKeys {
     /** Whether {@code keys.ring()} came from {@link #unlock} (ours to destroy on close). */
     private boolean ownsRing;
     private final List<String> fileKeySigs;
+    private final List<String> publicKeySigs;
+    private final NewFileKeys newFileKeys;
     private final String nameKeySig;
     private final int keyBytes;
     private final boolean encryptNames;
@@ -60,8 +63,11 @@ final class MountKeys {
     private final AtomicBoolean warned = new AtomicBoolean();
     private final List<Runnable> onLock = new CopyOnWriteArrayList<>();
 
-    MountKeys(KeyRing ring, int keyBytes, boolean encryptNames, boolean headerInXattr, SecureRandom rng) {
+    MountKeys(KeyRing ring, int keyBytes, boolean encryptNames, boolean headerInXattr, SecureRandom rng,
+            NewFileKeys newFileKeys) {
         this.fileKeySigs = ring.signatures();
+        this.publicKeySigs = ring.publicKeySignatures();
+        this.newFileKeys = newFileKeys;
         this.nameKeySig = ring.nameKey().signature();
         this.keyBytes = keyBytes;
         this.encryptNames = encryptNames;
@@ -75,7 +81,7 @@ final class MountKeys {
 
     private Keys keysOf(KeyRing ring) {
         NameCipher names = encryptNames ? new EcryptfsNameCipher(ring.nameKey(), keyBytes) : plainNames;
-        return new Keys(ring, names, new EcryptfsFormat(ring, keyBytes, encryptNames, headerInXattr, rng));
+        return new Keys(ring, names, new EcryptfsFormat(ring, keyBytes, encryptNames, headerInXattr, rng, newFileKeys));
     }
 
     /** Runs {@code body} with the keys, which stay valid until it returns; EACCES while locked. */
@@ -150,7 +156,7 @@ final class MountKeys {
             wipe(k);
             onLock.forEach(Runnable::run);
             warned.set(false);
-            log.info("keys locked: mount key(s) {} and the name key wiped", fileKeySigs);
+            log.info("keys locked: mount key(s) {}, the name key and per-file public/private keys wiped", fileKeySigs);
             return true;
         } finally {
             rw.writeLock().unlock();
@@ -159,14 +165,21 @@ final class MountKeys {
 
     /**
      * Takes {@code ring} as the mount's keys again if it holds the same keys the mount was made with
-     * (same file key signatures in the same order, same name key); else destroys it and throws, and the
-     * mount stays locked. Returns false (and destroys {@code ring}) when the keys were not locked.
+     * (same file key signatures in the same order, same name key, same public keys: they decide what new
+     * files are wrapped to); else destroys it and throws, and the mount stays locked. Private keys may
+     * differ (a token left out at unlock: its tag-1-only files stay closed). Returns false (and destroys
+     * {@code ring}) when the keys were not locked.
      */
     boolean unlock(KeyRing ring) throws WrongPassphraseException {
         boolean same = ring.signatures().equals(fileKeySigs) && ring.nameKey().signature().equals(nameKeySig);
         if (!same) {
             ring.destroy();
             throw new WrongPassphraseException("its keys " + ring.signatures() + " are not this mount's " + fileKeySigs);
+        }
+        if (!ring.publicKeySignatures().equals(publicKeySigs)) {
+            List<String> given = ring.publicKeySignatures();
+            ring.destroy();
+            throw new WrongPassphraseException("its public keys " + given + " are not this mount's " + publicKeySigs);
         }
         rw.writeLock().lock();
         try {

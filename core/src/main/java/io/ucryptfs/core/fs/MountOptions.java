@@ -2,6 +2,7 @@ package io.ucryptfs.core.fs;
 
 import io.ucryptfs.core.file.ExtentCache;
 import io.ucryptfs.core.keys.KeyRing;
+import io.ucryptfs.core.keys.NewFileKeys;
 import java.util.Objects;
 
 /**
@@ -19,6 +20,7 @@ public final class MountOptions {
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
     private final LowerHandles lowerHandles;
+    private final NewFileKeys newFileKeys;
 
     private MountOptions(Builder b) {
         this.keys = Objects.requireNonNull(b.keys, "keys");
@@ -30,6 +32,11 @@ public final class MountOptions {
         this.readOnly = b.readOnly;
         this.specialNodes = b.specialNodes;
         this.lowerHandles = b.lowerHandles;
+        this.newFileKeys = b.newFileKeys;
+        if (newFileKeys.usesPublicKeys() && keys.publicKeys().isEmpty()) {
+            throw new IllegalArgumentException("new files are to be wrapped by a public key (" + newFileKeys
+                    + "), but the key ring holds none");
+        }
         if (keyBytes != 16 && keyBytes != 24 && keyBytes != 32) {
             throw new IllegalArgumentException("key bytes must be 16, 24 or 32, got " + keyBytes);
         }
@@ -80,6 +87,11 @@ public final class MountOptions {
         return lowerHandles;
     }
 
+    /** Which keys wrap new files' FEKs: tag 3 (mount keys), tag 1 (public keys) or both. */
+    public NewFileKeys newFileKeys() {
+        return newFileKeys;
+    }
+
     public static final class Builder {
         private SpecialNodes specialNodes;
         private LowerHandles lowerHandles;
@@ -91,6 +103,7 @@ public final class MountOptions {
         private boolean passthrough;
         private long cacheBytes = ExtentCache.DEFAULT_BYTES;
         private boolean readOnly;
+        private NewFileKeys newFileKeys = NewFileKeys.MOUNT_KEYS;
 
         private Builder(KeyRing keys) {
             this.keys = keys;
@@ -98,6 +111,12 @@ public final class MountOptions {
 
         public Builder keyBytes(int n) {
             this.keyBytes = n;
+            return this;
+        }
+
+        /** Default {@link NewFileKeys#MOUNT_KEYS}; the others need a public key in the ring. */
+        public Builder newFileKeys(NewFileKeys which) {
+            this.newFileKeys = Objects.requireNonNull(which);
             return this;
         }
 

@@ -6,8 +6,13 @@ import io.ucryptfs.core.format.FormatException;
 import io.ucryptfs.core.format.NoKeyException;
 import io.ucryptfs.core.format.UnlockedHeader;
 import io.ucryptfs.core.keys.KeyRing;
+import io.ucryptfs.core.keys.KeyUnavailableException;
+import io.ucryptfs.core.keys.NewFileKeys;
 import io.ucryptfs.core.keys.PassphraseKey;
+import io.ucryptfs.core.keys.PrivateKeyUnwrapper;
+import io.ucryptfs.core.keys.PublicKeyWrapper;
 import io.ucryptfs.core.keys.Secrets;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -31,13 +36,30 @@ public final class EcryptfsFormat implements FileFormat {
     private final int newFileFlags;
     private final boolean headerInXattr;
     private final SecureRandom rng;
+    private final NewFileKeys newFileKeys;
 
     /**
+     * New files get a tag 3 packet per file key ({@link NewFileKeys#MOUNT_KEYS}).
+     *
      * @param keyBytes AES key size of new files: 16, 24 or 32 (existing files keep theirs)
      * @param encryptedNames sets the header flag the kernel sets on mounts with name encryption
      * @param headerInXattr new files keep their header in {@value #HEADER_XATTR}
      */
     public EcryptfsFormat(KeyRing keys, int keyBytes, boolean encryptedNames, boolean headerInXattr, SecureRandom rng) {
+        this(keys, keyBytes, encryptedNames, headerInXattr, rng, NewFileKeys.MOUNT_KEYS);
+    }
+
+    /**
+     * @param newFileKeys which of the ring's keys wrap new files' FEKs: tag 3 packets (file keys),
+     *     tag 1 packets (public keys), or both; the ring must hold a public key for the latter two
+     */
+    public EcryptfsFormat(KeyRing keys, int keyBytes, boolean encryptedNames, boolean headerInXattr, SecureRandom rng,
+            NewFileKeys newFileKeys) {
+        if (newFileKeys.usesPublicKeys() && keys.publicKeys().isEmpty()) {
+            throw new IllegalArgumentException("new files are to be wrapped by a public key (" + newFileKeys
+                    + "), but the mount holds none");
+        }
+        this.newFileKeys = newFileKeys;
         this.keys = keys;
         this.cipher = CipherCode.forKeyBytes(keyBytes);
         this.headerInXattr = headerInXattr;
@@ -93,13 +115,19 @@ public final class EcryptfsFormat implements FileFormat {
         return EcryptfsHeader.parse(bytes, len, fromXattr);
     }
 
-    /** Whether one of the mount's keys opens a file with these packets. */
+    /** Whether one of the mount's keys (a file key, or a private key for a tag 1 packet) names a packet of these. */
     public boolean canOpen(EcryptfsHeader header) {
         return header.packets().stream().anyMatch(p -> p instanceof KeyPacket.PassphraseWrapped
-                && keys.fileKey(p.signature()).isPresent());
+                ? keys.fileKey(p.signature()).isPresent()
+                : keys.privateKey(p.signature()).isPresent());
     }
 
-    private byte[] unwrapFek(List<KeyPacket> packets) throws NoKeyException {
+    /**
+     * The FEK from the first packet a held key opens: tag 3 packets first (no token operation), then
+     * tag 1 packets, each costing one private-key operation. As the kernel's
+     * {@code ecryptfs_parse_packet_set}, a tag 1 packet whose key fails is passed over for the next.
+     */
+    private byte[] unwrapFek(List<KeyPacket> packets) throws FormatException {
         for (KeyPacket p : packets) {
             if (p instanceof KeyPacket.PassphraseWrapped pw) {
                 Optional<PassphraseKey> kek = keys.fileKey(pw.signature());
@@ -108,9 +136,52 @@ public final class EcryptfsFormat implements FileFormat {
                 }
             }
         }
+        List<String> unavailable = new ArrayList<>();
+        FormatException damage = null;
+        for (KeyPacket p : packets) {
+            if (p instanceof KeyPacket.PublicKeyWrapped pk) {
+                Optional<PrivateKeyUnwrapper> priv = keys.privateKey(pk.signature());
+                if (priv.isEmpty()) {
+                    continue;
+                }
+                try {
+                    return unwrapTag1(pk, priv.get());
+                } catch (KeyUnavailableException e) {
+                    unavailable.add(e.getMessage());
+                } catch (FormatException e) {
+                    damage = e;
+                }
+            }
+        }
+        if (damage != null) {
+            throw damage;
+        }
         List<String> wanted = packets.stream().map(KeyPacket::signature).toList();
-        throw new NoKeyException("no key for this file: it wants " + wanted + ", this mount holds "
-                + keys.signatures(), wanted);
+        List<String> held = new ArrayList<>(keys.signatures());
+        held.addAll(keys.privateKeySignatures());
+        throw new NoKeyException("no key for this file: it wants " + wanted + ", this mount holds " + held
+                + (unavailable.isEmpty() ? "" : " (unavailable: " + String.join("; ", unavailable) + ")"), wanted);
+    }
+
+    private static byte[] unwrapTag1(KeyPacket.PublicKeyWrapped pk, PrivateKeyUnwrapper key) throws FormatException,
+            KeyUnavailableException {
+        byte[] m;
+        try {
+            m = key.decrypt(pk.encryptedKey());
+        } catch (KeyUnavailableException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FormatException("damaged key packet: the tag 1 packet for key " + pk.signature()
+                    + " does not decrypt: " + e.getMessage());
+        }
+        try {
+            return SessionKeyMessage.decode(m).fek();
+        } catch (FormatException e) {
+            throw new FormatException("damaged key packet: the tag 1 packet for key " + pk.signature() + ": "
+                    + e.getMessage());
+        } finally {
+            Secrets.wipe(m);
+        }
     }
 
     @Override
@@ -119,8 +190,16 @@ public final class EcryptfsFormat implements FileFormat {
         rng.nextBytes(fek);
         try {
             List<KeyPacket> packets = new ArrayList<>();
-            for (PassphraseKey k : keys.fileKeys()) {
-                packets.add(new KeyPacket.PassphraseWrapped(k.signature(), cipher, k.salt(), FekWrap.wrap(fek, cipher, k)));
+            if (newFileKeys.usesMountKeys()) {
+                for (PassphraseKey k : keys.fileKeys()) {
+                    packets.add(new KeyPacket.PassphraseWrapped(k.signature(), cipher, k.salt(), FekWrap.wrap(fek, cipher, k)));
+                }
+            }
+            if (newFileKeys.usesPublicKeys()) {
+                for (PublicKeyWrapper k : keys.publicKeys()) {
+                    packets.add(new KeyPacket.PublicKeyWrapped(k.signature(), KeyPacket.PublicKeyWrapped.RSA,
+                            SessionKeyMessage.encrypt(k, cipher, fek)));
+                }
             }
             EcryptfsHeader header = EcryptfsHeader.create(newFileFlags, packets);
             // the marker is random: fix the header bytes once so every rewrite keeps the same marker

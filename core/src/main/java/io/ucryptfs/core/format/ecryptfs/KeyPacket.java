@@ -34,11 +34,17 @@ public sealed interface KeyPacket {
 
     /**
      * A tag 1 packet: the FEK encrypted to a public key (the kernel's PKI key modules, through
-     * ecryptfsd). Parsed so a keystore can unwrap it; core cannot.
+     * ecryptfsd; ours through a {@link io.ucryptfs.core.keys.PublicKeyWrapper}). The encrypted bytes
+     * hold a {@link SessionKeyMessage}, opened by the mount's
+     * {@link io.ucryptfs.core.keys.PrivateKeyUnwrapper} of the same signature.
      *
-     * @param algorithm the RFC 2440 public-key algorithm byte (1 = RSA)
+     * @param algorithm the RFC 2440 public-key algorithm byte (1 = RSA, the only one the kernel writes;
+     *     it skips this byte when reading)
      */
     record PublicKeyWrapped(String signature, int algorithm, byte[] encryptedKey) implements KeyPacket {
+        /** {@code RFC2440_CIPHER_RSA}. */
+        public static final int RSA = 0x01;
+
         @Override
         public String toString() {
             return "tag1[sig=" + signature + ", algorithm " + algorithm + ", " + encryptedKey.length + " bytes]";
