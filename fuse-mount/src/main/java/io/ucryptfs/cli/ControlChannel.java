@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * daemon answers one line and closes.
  *
  * <pre>
- * status                                  → OK unlocked|locked open-files=N cut-off=M
+ * status                                  → OK unlocked|locked open-files=N cut-off=M [locked-by=REASON]
  * lock                                    → OK locked ...
  * lock-open-files                         → OK locked ... | ERR 1 ... (files that could not be written back)
  * unlock vault-key\nHEX\n                 → OK unlocked | ERR 2 wrong passphrase
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * The secret of an unlock is what a mount's front process gives its daemon ({@link KeyOptions#daemonSecret});
  * it is read as bytes into one buffer and wiped once the keys are derived. Nothing is ever prompted for.
  */
-final class ControlChannel implements AutoCloseable {
+final class ControlChannel implements AutoCloseable, TokenLock.Target {
     private static final Logger log = LoggerFactory.getLogger(ControlChannel.class);
     /** The largest request: a command line and a passphrase line. */
     static final int MAX_REQUEST = 8192;
@@ -55,6 +55,10 @@ final class ControlChannel implements AutoCloseable {
     private final UserPrincipal owner;
     private final UserPrincipal root;
     private final Thread acceptor;
+    /** Why the mount is locked ({@link #BY_COMMAND}, or the token watch's reason); null when unlocked. */
+    private String lockedBy;
+
+    static final String BY_COMMAND = "lock-command";
 
     private ControlChannel(Path socket, ServerSocketChannel server, EcryptfsFileSystem fs, Unlocker unlocker,
             UserPrincipal owner, UserPrincipal root) {
@@ -135,7 +139,7 @@ final class ControlChannel implements AutoCloseable {
                 return status();
             case "lock":
             case "lock-open-files": {
-                EcryptfsFileSystem.LockResult r = fs.lock(command.equals("lock-open-files"));
+                EcryptfsFileSystem.LockResult r = lockNoting(BY_COMMAND, command.equals("lock-open-files"));
                 if (!r.notCutOff().isEmpty()) {
                     return "ERR 1 locked, but " + r.notCutOff().size() + " open file(s) could not be written back and "
                             + "were left open with their keys (see the daemon's log)";
@@ -153,7 +157,29 @@ final class ControlChannel implements AutoCloseable {
 
     private String status() {
         EcryptfsFileSystem.KeyStatus s = fs.keyStatus();
-        return "OK " + (s.locked() ? "locked" : "unlocked") + " open-files=" + s.openFiles() + " cut-off=" + s.cutOff();
+        return "OK " + (s.locked() ? "locked" : "unlocked") + " open-files=" + s.openFiles() + " cut-off=" + s.cutOff()
+                + (s.locked() && lockedBy != null ? " locked-by=" + lockedBy : "");
+    }
+
+    /** Locks, noting why unless the mount was locked already (the first reason stays until unlock). */
+    private EcryptfsFileSystem.LockResult lockNoting(String reason, boolean openFiles) {
+        boolean was = fs.keyStatus().locked();
+        EcryptfsFileSystem.LockResult r = fs.lock(openFiles);
+        if (!was || lockedBy == null) {
+            lockedBy = reason;
+        }
+        return r;
+    }
+
+    /** A lock from inside the daemon (the token watch), one at a time with the socket's requests. */
+    @Override
+    public synchronized void lock(String reason, boolean openFiles) {
+        lockNoting(reason, openFiles);
+    }
+
+    @Override
+    public boolean locked() {
+        return fs.keyStatus().locked();
     }
 
     private String unlock(byte[] req, int from, int len, boolean vaultKey) {
@@ -170,7 +196,9 @@ final class ControlChannel implements AutoCloseable {
         try {
             KeyRing keys = unlocker.keys(secret, vaultKey);
             try {
-                return fs.unlock(keys) ? "OK unlocked" : "OK already unlocked";
+                boolean done = fs.unlock(keys);
+                lockedBy = null;
+                return done ? "OK unlocked" : "OK already unlocked";
             } catch (WrongPassphraseException e) {
                 log.warn("control socket: unlock refused: the keys given are not this mount's");
                 return "ERR 2 wrong passphrase";

@@ -12,7 +12,9 @@ import io.ucryptfs.core.keys.WrongPassphraseException;
 import io.ucryptfs.core.names.EcryptfsNameCipher;
 import io.ucryptfs.core.names.InvalidNameException;
 import io.ucryptfs.keystore.vault.Credential;
+import io.ucryptfs.keystore.pkcs11.Pkcs11Uri;
 import io.ucryptfs.keystore.vault.MountPassphrase;
+import io.ucryptfs.keystore.vault.TokenProtector;
 import io.ucryptfs.keystore.vault.Vault;
 import io.ucryptfs.keystore.vault.VaultConfig;
 import io.ucryptfs.keystore.vault.VaultException;
@@ -78,6 +80,7 @@ public class KeyOptions {
     boolean passthrough;
 
     private boolean remember;
+    private Pkcs11Uri openedByToken;
     private char[] remembered;
     private boolean rememberedVaultKey;
 
@@ -296,6 +299,7 @@ public class KeyOptions {
         Vault.Unlocked v;
         try (MountPassphrase mp = vaultMountPassphrase(lower, c)) {
             v = Vault.open(c, mp);
+            openedByToken = tokenOf(c, mp.protectorId());
             if (remember) {
                 byte[] b = mp.bytes();
                 remembered = HexFormat.of().formatHex(b).toCharArray();
@@ -316,6 +320,28 @@ public class KeyOptions {
                 .keyBytes(v.keyBytes())
                 .encryptNames(v.encryptNames())
                 .passthrough(passthrough);
+    }
+
+    /** The token whose protector opened the vault at the last {@link #resolve}, if one did (mount watches it). */
+    Optional<Pkcs11Uri> openedByToken() {
+        return Optional.ofNullable(openedByToken);
+    }
+
+    /**
+     * The URI of token protector {@code protectorId} as it was used: the stored one, with the module-path
+     * of {@code --token} when given (as the protector used it), without any PIN source. Null for other kinds.
+     */
+    private Pkcs11Uri tokenOf(VaultConfig c, String protectorId) throws UserError {
+        Optional<Pkcs11Uri> stored = TokenProtector.uriOf(c, protectorId);
+        if (stored.isEmpty()) {
+            return null;
+        }
+        Pkcs11Uri u = stored.get();
+        Optional<String> module = tokens.uri().flatMap(Pkcs11Uri::modulePath);
+        if (module.isPresent()) {
+            u = u.withQuery(Pkcs11Uri.MODULE_PATH, module.get());
+        }
+        return u.withQuery(Pkcs11Uri.PIN_SOURCE, null).withQuery(Pkcs11Uri.PIN_VALUE, null);
     }
 
     /** The vault's mount passphrase: just made, handed to the daemon, or from a protector. */

@@ -7,6 +7,7 @@ import io.ucryptfs.core.fs.MountOptions;
 import io.ucryptfs.fuse.FuseMount;
 import io.ucryptfs.fuse.MountSettings;
 import io.ucryptfs.fuse.MountTable;
+import io.ucryptfs.keystore.pkcs11.Pkcs11Uri;
 import io.ucryptfs.keystore.vault.Vault;
 import io.ucryptfs.keystore.vault.VaultException;
 import java.security.SecureRandom;
@@ -72,6 +73,19 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Log details (to the terminal, or the daemon's log).")
     boolean verbose;
 
+    @Option(names = "--lock-open-files",
+            description = "With a token: when it is removed, cut off open files too (their reads and writes fail with "
+                    + "EACCES until closed), not just new opens.")
+    boolean lockOpenFiles;
+
+    @Option(names = "--token-poll", paramLabel = "MS", defaultValue = "1000",
+            description = "With a token: check that it is still there every MS milliseconds (default ${DEFAULT-VALUE}).")
+    long tokenPollMs;
+
+    /** The token whose protector opened the vault, from the front process: the daemon watches it. No secret. */
+    @Option(names = "--daemon-token-uri", hidden = true)
+    String daemonTokenUri;
+
     @Option(names = "--daemon-child", hidden = true)
     boolean daemonChild;
 
@@ -93,9 +107,12 @@ public final class MountCommand implements Callable<Integer> {
             createVault();
         }
         checkPlaces();
+        if (tokenPollMs < 50) {
+            throw new UserError("--token-poll: at least 50 ms");
+        }
         if (foreground) {
             MountOptions.Builder o = keys.resolve(lower);
-            return serve(o, null);
+            return serve(o, keys.openedByToken().orElse(null), null);
         }
         return startDaemon();
     }
@@ -138,7 +155,7 @@ public final class MountCommand implements Callable<Integer> {
     }
 
     /** Mounts here and serves until unmounted; {@code ready} is told once the mount answers. */
-    private int serve(MountOptions.Builder o, PrintStream ready) throws Exception {
+    private int serve(MountOptions.Builder o, Pkcs11Uri token, PrintStream ready) throws Exception {
         MountOptions options = o.cacheBytes(Sizes.parse(cacheSize)).readOnly(readOnly)
                 .specialNodes(new io.ucryptfs.fuse.LibcSpecialNodes())
                 .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create()).build();
@@ -156,6 +173,7 @@ public final class MountCommand implements Callable<Integer> {
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
         }
         ControlChannel control = null;
+        TokenLock tokenLock = null;
         if (fs instanceof EcryptfsFileSystem efs) {
             try {
                 StateFiles.privateDir();
@@ -164,6 +182,20 @@ public final class MountCommand implements Callable<Integer> {
                 m.close();
                 throw new UserError(UserError.FAILURE, "cannot make the control socket: " + e.getMessage(), e);
             }
+            if (token != null) {
+                try {
+                    tokenLock = TokenLock.start(token, mountPoint.toString(), lockOpenFiles,
+                            java.time.Duration.ofMillis(tokenPollMs), control);
+                } catch (UserError e) {
+                    control.close();
+                    m.close();
+                    throw e;
+                }
+            }
+        }
+        if (token == null && lockOpenFiles) {
+            org.slf4j.LoggerFactory.getLogger(MountCommand.class)
+                    .warn("--lock-open-files: not unlocked with a token, so nothing locks on removal");
         }
         if (ready != null) {
             ready.println(READY);
@@ -175,6 +207,9 @@ public final class MountCommand implements Callable<Integer> {
         try {
             m.awaitUnmount();
         } finally {
+            if (tokenLock != null) {
+                tokenLock.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -208,6 +243,7 @@ public final class MountCommand implements Callable<Integer> {
         cmd.add("mount");
         cmd.addAll(childArgs());
         cmd.addAll(List.of("--daemon-child", "--log-file", log.toString()));
+        keys.openedByToken().ifPresent(u -> cmd.addAll(List.of("--daemon-token-uri", u.format())));
         if (pass != null) {
             cmd.addAll(List.of("--passfile", "/dev/stdin"));
             if (secret.vaultKey()) {
@@ -306,7 +342,13 @@ public final class MountCommand implements Callable<Integer> {
             MountOptions.Builder o = keys.resolve(lower);
             Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
             log.info("mounting {} at {}", lower, mountPoint);
-            return serve(o, status);
+            Pkcs11Uri token;
+            try {
+                token = daemonTokenUri == null ? null : Pkcs11Uri.parse(daemonTokenUri);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--daemon-token-uri: " + e.getMessage());
+            }
+            return serve(o, token, status);
         } catch (UserError e) {
             log.error("{}", e.getMessage());
             status.println(FAILED + " " + e.exitCode() + " " + e.getMessage());

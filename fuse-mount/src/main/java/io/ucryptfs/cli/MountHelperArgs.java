@@ -8,7 +8,8 @@ import java.util.Set;
  * The command line mount(8) gives a FUSE helper for {@code mount -t fuse.ucryptfs LOWER MOUNTPOINT -o
  * OPTS} (and fstab lines): {@code ucryptfs LOWER MOUNTPOINT -o OPTS}. Turned into our own
  * {@code mount} command: our options by name ({@code passfile=F}, {@code keyfile=F}, {@code token=URI}, {@code pinfile=F}, {@code ecryptfs}, {@code fnek},
- * {@code key_bytes=N}, {@code wrapped_passphrase=F}, {@code cache_size=S}, {@code ro},
+ * {@code key_bytes=N}, {@code wrapped_passphrase=F}, {@code cache_size=S}, {@code lock_open_files},
+ * {@code token_poll=MS}, {@code ro},
  * {@code allow_other}, {@code nonempty}), mount(8)'s own words dropped, anything else passed to FUSE.
  */
 final class MountHelperArgs {
@@ -20,7 +21,7 @@ final class MountHelperArgs {
 
     /** Options that need "=value". */
     private static final Set<String> VALUED = Set.of("passfile", "keyfile", "token", "pinfile", "wrapped_passphrase", "key_bytes", "salt",
-            "cache_size", "config");
+            "cache_size", "config", "token_poll");
 
     /** Whether {@code args} look like mount(8)'s helper call rather than a subcommand. */
     static boolean applies(String[] args, Set<String> subcommands) {
@@ -67,6 +68,8 @@ final class MountHelperArgs {
             case "salt" -> out.addAll(List.of("--salt", value));
             case "cache_size" -> out.addAll(List.of("--cache-size", value));
             case "config" -> out.addAll(List.of("--config", value));
+            case "token_poll" -> out.addAll(List.of("--token-poll", value));
+            case "lock_open_files" -> out.add("--lock-open-files");
             case "ecryptfs" -> out.add("--ecryptfs");
             case "fnek" -> out.add("--fnek");
             case "no_fnek" -> out.add("--no-fnek");

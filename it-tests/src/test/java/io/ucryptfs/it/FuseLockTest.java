@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,58 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 class FuseLockTest extends FuseTestBase {
     static final String PASS = "fuse-it lock";
-
-    /** A python3 process holding one file open read-write, doing what it is told line by line. */
-    static final String HOLDER = """
-            import os, sys
-            fd = os.open(sys.argv[1], os.O_RDWR)
-            print('ready', flush=True)
-            for line in sys.stdin:
-                cmd = line.split()
-                try:
-                    if cmd[0] == 'write':
-                        os.pwrite(fd, cmd[2].encode(), int(cmd[1])); print('ok', flush=True)
-                    elif cmd[0] == 'fsync':
-                        os.fsync(fd); print('ok', flush=True)
-                    elif cmd[0] == 'read':
-                        # drop the kernel's cached pages of this file first, so the read reaches the daemon
-                        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-                        print('data ' + os.pread(fd, int(cmd[2]), int(cmd[1])).decode(), flush=True)
-                    elif cmd[0] == 'open':
-                        os.close(os.open(cmd[1], os.O_RDONLY)); print('ok', flush=True)
-                except OSError as e:
-                    print('err %d' % e.errno, flush=True)
-            """;
-
-    private final List<Process> holders = new ArrayList<>();
-
-    @AfterEach
-    void stopHolders() throws Exception {
-        for (Process p : holders) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    final class Holder {
-        final Process p;
-        final PrintWriter in;
-        final BufferedReader out;
-
-        Holder(Path file) throws IOException {
-            p = new ProcessBuilder("python3", "-c", HOLDER, file.toString()).redirectErrorStream(true).start();
-            holders.add(p);
-            in = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
-            out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("ready", out.readLine());
-        }
-
-        String ask(String command) throws IOException {
-            in.println(command);
-            String line = out.readLine();
-            return line == null ? "<python exited>" : line;
-        }
-    }
 
     private Cmd.Result cli(String... args) throws Exception {
         return Mounts.cli(List.of(args));
@@ -94,12 +37,12 @@ class FuseLockTest extends FuseTestBase {
         mounts.mount(lower, mnt, keys);
         Files.writeString(mnt.resolve("held"), "0123456789");
         Files.writeString(mnt.resolve("other"), "other file");
-        Holder h = new Holder(mnt.resolve("held"));
+        Holder h = hold(mnt.resolve("held"));
 
         cli("lock", mnt.toString()).assertOk();
         assertTrue(cli("status", mnt.toString()).assertOk().out().contains("locked open-files=1"));
         assertEquals("err 13", h.ask("open " + mnt.resolve("other")), "a new open fails with EACCES");
-        assertEquals(13, errnoOf("w", mnt.resolve("new")), "so does a create");
+        assertEquals(13, Holder.errnoOf("w", mnt.resolve("new")), "so does a create");
         Cmd.Result ls = Cmd.run("ls", mnt.toString());
         assertTrue(ls.exit() != 0 && ls.out().contains("Permission denied"), "listing: " + ls.describe());
         assertTrue(Files.isDirectory(mnt), "the root still answers getattr");
@@ -122,8 +65,7 @@ class FuseLockTest extends FuseTestBase {
         assertEquals("other file", Files.readString(mnt.resolve("other")));
         assertEquals(List.of("held", "other"), listing());
         assertTrue(cli("status", mnt.toString()).assertOk().out().contains("unlocked"));
-        h.in.close();
-        h.p.waitFor(30, TimeUnit.SECONDS);
+        h.release();
         assertEquals("0123456789-after", Files.readString(mnt.resolve("held")));
     }
 
@@ -135,7 +77,7 @@ class FuseLockTest extends FuseTestBase {
         cli("init", vaultLower.toString(), "--passfile", pass.toString()).assertOk();
         mounts.mount(vaultLower, mnt, List.of("--passfile", pass.toString()));
         Data.writeRandom(mnt.resolve("held"), 1 << 20, 7);
-        Holder h = new Holder(mnt.resolve("held"));
+        Holder h = hold(mnt.resolve("held"));
         assertEquals("ok", h.ask("write 5 written-before-the-lock"));
 
         Cmd.Result lock = cli("lock", "--lock-open-files", mnt.toString()).assertOk();
@@ -143,7 +85,7 @@ class FuseLockTest extends FuseTestBase {
         assertEquals("err 13", h.ask("write 0 x"), "writes through the held handle fail");
         assertEquals("err 13", h.ask("fsync"));
         assertEquals("err 13", h.ask("read 900000 10"), "reads that reach the daemon fail");
-        assertEquals(13, errnoOf("r", mnt.resolve("held")));
+        assertEquals(13, Holder.errnoOf("r", mnt.resolve("held")));
 
         Cmd.Result wrong = cli("unlock", mnt.toString(), "--passfile", passfile("wrong.pass", "not it").toString());
         assertEquals(2, wrong.exit(), wrong.describe());
@@ -154,8 +96,7 @@ class FuseLockTest extends FuseTestBase {
         byte[] now = Files.readAllBytes(mnt.resolve("held"));
         assertEquals(1 << 20, now.length);
         assertEquals("written-before-the-lock", new String(now, 5, 23, StandardCharsets.US_ASCII));
-        h.in.close();
-        h.p.waitFor(30, TimeUnit.SECONDS);
+        h.release();
         mounts.umount(mnt);
         assertFalse(Files.exists(Mounts.stateFile(mnt, ".sock")), "the control socket goes with the mount");
     }
@@ -172,12 +113,5 @@ class FuseLockTest extends FuseTestBase {
         try (var s = Files.list(mnt)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-    }
-
-    /** The errno python3's open(PATH, MODE) gets, or 0. */
-    private static int errnoOf(String mode, Path path) throws Exception {
-        Cmd.Result r = Cmd.python("import sys\ntry:\n    open(sys.argv[1], sys.argv[2]).close()\n    print(0)\n"
-                + "except OSError as e:\n    print(e.errno)\n", path.toString(), mode);
-        return Integer.parseInt(r.out().trim());
     }
 }

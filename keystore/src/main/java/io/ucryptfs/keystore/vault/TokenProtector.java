@@ -157,6 +157,23 @@ public final class TokenProtector implements Protector {
     }
 
     /**
+     * The stored URI of protector {@code protectorId} of {@code c}, when it is a readable token
+     * protector: which token opened a vault (the mount daemon watches it).
+     */
+    public static Optional<Pkcs11Uri> uriOf(VaultConfig c, String protectorId) {
+        for (VaultConfig.Section s : c.protectors()) {
+            if (s.name().equals(protectorId) && s.get(Protectors.KIND).filter(KIND::equals).isPresent()) {
+                try {
+                    return Optional.of(new TokenProtector(s).uri);
+                } catch (VaultException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Whether the token of {@code uri} is there, asked without a login. Empty when it is; else why
      * not, in one line ("token X not present ...", or the module failing to load).
      */
