@@ -59,10 +59,12 @@ public final class DecryptCommand implements Callable<Integer> {
         }
         checkPlaces();
         CryptFileSystem fs;
+        io.ucryptfs.core.fs.MountOptions options = keys.resolve(lower).readOnly(true)
+                .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create()).build();
         try {
-            fs = EcryptfsFileSystem.open(lower, keys.resolve(lower).readOnly(true)
-                    .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create()).build());
+            fs = EcryptfsFileSystem.open(lower, options);
         } catch (FsException e) {
+            options.keys().destroy();
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
         }
         PrintWriter err = spec.commandLine().getErr();
@@ -72,6 +74,7 @@ public final class DecryptCommand implements Callable<Integer> {
             r = System.console() != null ? withProgressBar(fs) : TreeExport.export(fs, outDir, new TreeExport.Progress() {});
         } finally {
             fs.close();
+            options.keys().destroy(); // wipes the keys, and ends a token key's session (and so its login)
         }
         err.println("ucryptfs: decrypted " + r.files() + " files (" + r.bytes() + " bytes), " + r.directories()
                 + " directories and " + r.symlinks() + " symlinks into " + outDir);

@@ -105,9 +105,14 @@ public final class InfoCommand implements Callable<Integer> {
             i++;
             String held = "";
             if (ring != null) {
-                boolean mine = p instanceof KeyPacket.PassphraseWrapped && ring.fileKey(p.signature()).isPresent();
+                boolean mine = p instanceof KeyPacket.PassphraseWrapped
+                        ? ring.fileKey(p.signature()).isPresent() : ring.privateKey(p.signature()).isPresent();
                 opens |= mine;
-                held = mine ? ", opens with key " + p.signature() : ", no key held";
+                held = mine ? (p instanceof KeyPacket.PassphraseWrapped ? ", opens with key " : ", opens with token key ")
+                        + p.signature()
+                        : ring.publicKeySignatures().contains(p.signature())
+                        ? ", the vault's token key: not held (give its PIN: --pin-file FILE, or --token URI)"
+                        : ", no key held";
             }
             out.println("  key packet " + i + ":   " + describe(p) + held);
         }

@@ -62,6 +62,9 @@ public class KeyOptions {
     @picocli.CommandLine.Mixin
     VaultAccess.TokenOptions tokens = new VaultAccess.TokenOptions();
 
+    /** The vault's per-file token key, if it has one: its PIN on the way to the daemon. */
+    private final VaultFileKeys fileKeys = new VaultFileKeys();
+
     /** Set by the mount front process for its daemon: the passphrase read is the vault's mount passphrase, in hex. */
     @Option(names = "--daemon-vault-key", hidden = true)
     boolean daemonVaultKey;
@@ -117,10 +120,13 @@ public class KeyOptions {
     void presetDaemonSecret(char[] secret, boolean vaultKey) throws UserError {
         noPrompt = true;
         if (vaultKey) {
+            char[] hex = fileKeys.splitPin(secret);
             try {
-                presetMountPassphrase = HexFormat.of().parseHex(java.nio.CharBuffer.wrap(secret));
+                presetMountPassphrase = HexFormat.of().parseHex(java.nio.CharBuffer.wrap(hex));
             } catch (IllegalArgumentException e) {
                 throw new UserError("the vault key given is not hex");
+            } finally {
+                java.util.Arrays.fill(hex, '\0');
             }
         } else {
             presetPassphrase = secret.clone();
@@ -311,12 +317,16 @@ public class KeyOptions {
         }
         String sig = v.keys().signatures().get(0);
         LowerProbe.Result probe = LowerProbe.scan(lower, 200);
-        if (probe.encryptedFiles() > 0 && !probe.signatures().contains(sig)) {
+        if (probe.encryptedFiles() > 0 && !probe.signatures().contains(sig) && !VaultFileKeys.named(c, probe.signatures())) {
             v.destroy();
             throw new UserError(lower + " is not the lower directory of vault " + conf + ": its files want keys "
                     + probe.signatures() + ", the vault's is " + sig);
         }
-        return MountOptions.builder(v.keys())
+        MountOptions.Builder withFileKeys = fileKeys.builder(c, v.keys(), !remember);
+        if (remember) {
+            remembered = fileKeys.appendPin(remembered); // the daemon logs in to the file-key token itself
+        }
+        return withFileKeys
                 .keyBytes(v.keyBytes())
                 .encryptNames(v.encryptNames())
                 .passthrough(passthrough);
@@ -352,7 +362,9 @@ public class KeyOptions {
                 given = presetMountPassphrase;
                 presetMountPassphrase = null;
             } else if (daemonVaultKey) {
-                char[] hex = Passphrases.read(passfile, noPrompt("the vault key"));
+                char[] line = Passphrases.read(passfile, noPrompt("the vault key"));
+                char[] hex = fileKeys.splitPin(line);
+                java.util.Arrays.fill(line, '\0');
                 try {
                     given = HexFormat.of().parseHex(java.nio.CharBuffer.wrap(hex));
                 } catch (IllegalArgumentException e) {
@@ -362,6 +374,7 @@ public class KeyOptions {
                 }
             } else {
                 Credential cred = VaultAccess.credential(keyfile, passfile, tokens, c, noPrompt("Passphrase for " + lower + ": "));
+                fileKeys.offer(c, cred, tokens.pinFile);
                 return VaultAccess.unlock(c, cred, id -> true);
             }
             return Vault.givenMountPassphrase(c, given);

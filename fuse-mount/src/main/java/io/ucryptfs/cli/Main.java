@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ucryptfs", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "An encrypting filesystem in user space that reads and writes the eCryptfs format.",
         subcommands = {InitCommand.class, MountCommand.class, UmountCommand.class, InfoCommand.class,
-            DecryptCommand.class, ProtectorCommand.class, PasswdCommand.class, RecoverCommand.class, LockCommands.Lock.class,
+            DecryptCommand.class, ProtectorCommand.class, FileKeysCommand.class, PasswdCommand.class, RecoverCommand.class, LockCommands.Lock.class,
             LockCommands.Unlock.class, LockCommands.Status.class, CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -96,6 +96,11 @@ public class VaultAccess {
 
     /** The config of {@code lower}: {@code --config}, else {@code LOWER.ucryptfs}; it must exist. */
     Path configOf(Path lower) throws UserError {
+        return configOf(config, lower);
+    }
+
+    /** The config {@code config} if given, else {@code LOWER.ucryptfs}; it must exist. */
+    static Path configOf(Path config, Path lower) throws UserError {
         Path p;
         try {
             p = config != null ? config.toAbsolutePath().normalize() : Vault.defaultConfig(lower);

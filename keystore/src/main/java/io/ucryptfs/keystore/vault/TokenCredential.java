@@ -31,12 +31,15 @@ public final class TokenCredential implements Credential {
     }
 
     /** Whether a PIN was given (else the token's PIN pad is used). */
-    boolean hasPin() {
+    public boolean hasPin() {
         return pin != null;
     }
 
-    /** A copy of the PIN, for a login that wipes what it is given. */
-    char[] pinCopy() {
+    /**
+     * A copy of the PIN, for a login that wipes what it is given (or for handing it to the mount
+     * daemon, which logs in to the vault's file-key token itself); the caller wipes it.
+     */
+    public char[] pinCopy() {
         return pin.chars().clone();
     }
 

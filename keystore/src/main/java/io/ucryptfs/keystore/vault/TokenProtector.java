@@ -197,17 +197,17 @@ public final class TokenProtector implements Protector {
         return "token " + tokenName(uri) + " not present (" + e.getMessage() + ")";
     }
 
-    private static TokenSession session(Pkcs11Uri uri) throws TokenException {
+    static TokenSession session(Pkcs11Uri uri) throws TokenException {
         return TokenSession.open(TokenModule.load(uri), uri);
     }
 
     /** A token-layer failure as a vault one, saying what was done; never retried. */
-    private static TokenProtectorException failure(Pkcs11Uri uri, String what, TokenException e) {
+    static TokenProtectorException failure(Pkcs11Uri uri, String what, TokenException e) {
         String msg = e instanceof TokenAbsentException a ? notPresent(uri, a) : e.getMessage();
         return new TokenProtectorException(what + ": " + msg, e);
     }
 
-    private static void login(TokenSession s, TokenCredential tc) throws TokenException {
+    static void login(TokenSession s, TokenCredential tc) throws TokenException {
         if (tc.hasPin()) {
             s.login(tc.pinCopy()); // wiped by login
         } else if (s.hasPinPad()) {

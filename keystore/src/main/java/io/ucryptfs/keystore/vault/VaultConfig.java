@@ -147,6 +147,29 @@ public final class VaultConfig {
         return sections.removeIf(s -> s.type().equals(PROTECTOR) && s.name().equals(name));
     }
 
+    /**
+     * Sets the entries of the section {@code [type name]} (name "" for {@code [type]}): replaced in
+     * place when there is one, else added at the end. Not for protectors ({@link #addProtector}).
+     */
+    public void putSection(String type, String name, Map<String, String> entries) {
+        if (!SECTION_TYPE.matcher(type).matches() || type.equals(PROTECTOR)
+                || !(name.isEmpty() || SECTION_NAME.matcher(name).matches())) {
+            throw new IllegalArgumentException("bad section: [" + type + " " + name + "]");
+        }
+        Section s = new Section(type, name, checkEntries(entries));
+        Optional<Section> old = section(type, name);
+        if (old.isPresent()) {
+            sections.set(sections.indexOf(old.get()), s);
+        } else {
+            sections.add(s);
+        }
+    }
+
+    /** Removes the section {@code [type name]}; false when there is none. */
+    public boolean removeSection(String type, String name) {
+        return sections.removeIf(s -> s.type().equals(type) && s.name().equals(name));
+    }
+
     /** Whether {@code name} can name a section. */
     public static boolean isSectionName(String name) {
         return SECTION_NAME.matcher(name).matches();

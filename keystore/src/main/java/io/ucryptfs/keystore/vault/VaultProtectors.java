@@ -147,7 +147,7 @@ public final class VaultProtectors {
         return e;
     }
 
-    private static String now() {
+    static String now() {
         return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
