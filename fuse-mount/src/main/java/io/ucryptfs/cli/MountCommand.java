@@ -283,8 +283,11 @@ public final class MountCommand implements Callable<Integer> {
      * the serial collector (small heap, two cores), a small code cache. Without this the JVM sizes
      * its heap from the machine's memory (a quarter of it) and the daemon's RSS grows past 300 MiB.
      * The incubating Vector API lets core derive a run of extent IVs in SIMD lanes (its one-line
-     * warning goes to the daemon's log; `--fg` runs without it, on the JDK's MD5).
-     * UCRYPTFS_DAEMON_JAVA_OPTS replaces these.
+     * warning goes to the daemon's log; `--fg` runs without it, on the JDK's MD5). C2 compiling that
+     * SIMD code takes ~150 MiB of native memory for a moment, which glibc keeps: the daemon's RSS
+     * stayed at 250 MiB after its first large write instead of 100; the JVM's periodic
+     * {@code malloc_trim} (TrimNativeHeapInterval, JDK 17.0.9 and later) gives it back (measured:
+     * 156 MiB at the end of a 1 GiB write, read and an untar). UCRYPTFS_DAEMON_JAVA_OPTS replaces these.
      */
     static List<String> daemonJvmOptions(long cacheBytes) {
         String custom = System.getenv("UCRYPTFS_DAEMON_JAVA_OPTS");
@@ -292,8 +295,23 @@ public final class MountCommand implements Callable<Integer> {
             return List.of(custom.trim().split("\\s+"));
         }
         long heapMiB = (cacheBytes >> 20) + 96;
-        return List.of("-Xms32m", "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=48m",
-                "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector");
+        List<String> o = new ArrayList<>(List.of("-Xms32m", "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC",
+                "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector"));
+        if (jvmHas("TrimNativeHeapInterval")) { // the daemon runs on this same JVM
+            o.add("-XX:TrimNativeHeapInterval=5000");
+        }
+        return o;
+    }
+
+    /** Whether this JVM knows the -XX option {@code name}. */
+    private static boolean jvmHas(String name) {
+        try {
+            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption(name);
+            return true;
+        } catch (IllegalArgumentException | UnsupportedOperationException | NullPointerException e) {
+            return false;
+        }
     }
 
     /** The options that say what opens the keys: the daemon gets the mount passphrase on stdin instead. */
