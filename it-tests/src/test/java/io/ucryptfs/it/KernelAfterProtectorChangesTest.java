@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ucryptfs.core.testing.FsManifest;
 import io.ucryptfs.core.testing.Vectors;
+import io.ucryptfs.keystore.pkcs11.SoftHsm;
 import io.ucryptfs.keystore.vault.MountPassphrase;
 import io.ucryptfs.keystore.vault.PassphraseCredential;
 import io.ucryptfs.keystore.vault.Vault;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 5's promise to kernel users: a vault written through the mount, then given a key file, a
- * recovery set, a new passphrase and rid of its first protector, still opens in the real kernel's
+ * token (SoftHSM2), a recovery set and a new passphrase, then rid of the key file, still opens in the real kernel's
  * eCryptfs with its mount passphrase, and none of its lower files changed on the way.
  */
 class KernelAfterProtectorChangesTest {
@@ -49,6 +50,10 @@ class KernelAfterProtectorChangesTest {
         Map<String, String> before = lowerFiles(lower);
 
         cli("protector", "add", "keyfile", tmp.resolve("key").toString(), lower.toString(), "--passfile", first.toString());
+        SoftHsm.token(tmp.resolve("hsm"), "kcheck").rsa("k", "01");
+        Path pin = Files.writeString(tmp.resolve("pin"), SoftHsm.PIN + "\n");
+        cli("protector", "add", "token", "--uri", "pkcs11:token=kcheck;object=k?module-path=" + SoftHsm.MODULE,
+                "--pin-file", pin.toString(), "--passfile", first.toString(), lower.toString());
         cli("protector", "add", "recovery", "--threshold", "2", "--shares", "3", "--out-dir", tmp.resolve("shares").toString(),
                 "--passfile", first.toString(), lower.toString());
         cli("passwd", lower.toString(), "--passfile", first.toString(), "--new-passfile", second.toString());
