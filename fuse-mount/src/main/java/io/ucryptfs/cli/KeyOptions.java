@@ -158,7 +158,7 @@ public class KeyOptions {
      * second vault there would be a surprise, so that one gets "not a ucryptfs vault".)
      */
     boolean wantsNewVault(Path lower) throws UserError, IOException {
-        return !given() && config == null && keyfile == null && tokens.token == null && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return !given() && config == null && keyfile == null && !tokens.given() && vaultConfig(lower).isEmpty() && !Files.exists(lower, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Key size for a vault made on first use: --key-bytes, else 16 (as ecryptfs-setup-private). */
@@ -184,7 +184,7 @@ public class KeyOptions {
 
     /** Whether a key source was given at all: key options, a vault config, a key file or a token. */
     boolean anyKeySource() {
-        return given() || config != null || keyfile != null || tokens.token != null;
+        return given() || config != null || keyfile != null || tokens.given();
     }
 
     Path configFor(Path lower) throws UserError {
@@ -247,7 +247,7 @@ public class KeyOptions {
      */
     public MountOptions.Builder resolve(Path lower) throws UserError, IOException {
         Path wrapped = wrappedPassphrase;
-        if ((config != null || keyfile != null || tokens.token != null) && given()) {
+        if ((config != null || keyfile != null || tokens.given()) && given()) {
             throw new UserError((config != null ? "--config" : keyfile != null ? "--keyfile" : "--token")
                     + " is for vaults; not with --ecryptfs or --wrapped-passphrase");
         }
@@ -257,7 +257,7 @@ public class KeyOptions {
                 return fromVault(lower, vault.get());
             }
         }
-        if (keyfile != null || tokens.token != null) {
+        if (keyfile != null || tokens.given()) {
             throw new UserError(lower + " is not a ucryptfs vault: " + (keyfile != null ? "--keyfile" : "--token")
                     + " opens vaults only");
         }
@@ -374,7 +374,7 @@ public class KeyOptions {
                 }
             } else {
                 Credential cred = VaultAccess.credential(keyfile, passfile, tokens, c, noPrompt("Passphrase for " + lower + ": "));
-                fileKeys.offer(c, cred, tokens.pinFile);
+                fileKeys.offer(c, cred, tokens.pinFile());
                 return VaultAccess.unlock(c, cred, id -> true);
             }
             return Vault.givenMountPassphrase(c, given);

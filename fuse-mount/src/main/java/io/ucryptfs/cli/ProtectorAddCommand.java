@@ -173,7 +173,8 @@ public final class ProtectorAddCommand implements Callable<Integer> {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
             description = {"Add a k-of-n recovery protector: a new random recovery key, split into N shares of which any K open the vault.",
-                "The shares are printed (or written to --out-dir, one file each, mode 0600) once, after the protector is stored;",
+                "The shares are printed (or written to --out-dir, one file each, mode 0600) once, after the protector is stored,",
+                "or written to tokens, one each (--token URI, N times; one --pin-file each, or asked), before it is stored;",
                 "give one to each keeper. ucryptfs keeps none of them. Open with 'ucryptfs recover LOWER --share ...'."})
     static final class RecoveryKind extends Base {
         @Parameters(index = "0", paramLabel = "LOWER", description = "The vault's lower directory.")
@@ -190,12 +191,32 @@ public final class ProtectorAddCommand implements Callable<Integer> {
 
         private RecoverySet.Split split;
 
+        /** {@code --token} (and {@code --pin-file}) here name the tokens to write the shares to, one each. */
+        private VaultAccess.TokenOptions shareTokens;
+
         @Override
         public Integer call() throws UserError {
-            // before the vault is opened: a bad K or N should not cost a passphrase prompt
+            // before the vault is opened: a bad K, N or --token count should not cost a passphrase prompt
             if (threshold < 1 || total < threshold || total > RecoverySet.MAX_SHARES) {
                 throw new UserError("--threshold K and --shares N need 1 <= K <= N <= " + RecoverySet.MAX_SHARES
                         + " (got K=" + threshold + ", N=" + total + ")");
+            }
+            if (access.tokens.given()) {
+                shareTokens = access.tokens;
+                access.tokens = new VaultAccess.TokenOptions(); // open the vault with another protector
+                if (outDir != null) {
+                    throw new UserError("--token and --out-dir do not go together: the shares go either all to tokens"
+                            + " (one --token per share) or all to --out-dir");
+                }
+                if (shareTokens.token.size() != total) {
+                    throw new UserError("give one --token per share: " + total + " shares, " + shareTokens.token.size()
+                            + " tokens (or no --token, to print them or write them to --out-dir)");
+                }
+                if (!shareTokens.pinFile.isEmpty() && shareTokens.pinFile.size() != total) {
+                    throw new UserError("give one --pin-file per --token, in the same order (" + total + " tokens, "
+                            + shareTokens.pinFile.size() + " PIN files), or none to be asked");
+                }
+                shareTokens.uris(); // a bad URI is refused now
             }
             return super.call();
         }
@@ -219,13 +240,25 @@ public final class ProtectorAddCommand implements Callable<Integer> {
                 key.destroy();
                 throw new UserError(e.getMessage());
             }
+            if (shareTokens != null) {
+                try {
+                    RecoveryTokens.write(shareTokens, split.shares()); // before the protector is stored
+                } catch (UserError e) {
+                    key.destroy();
+                    split.shares().forEach(RecoveryShare::destroy);
+                    throw e;
+                }
+            }
             return RecoveryCredential.forNew(key, split.check());
         }
 
         @Override
         void afterAdd(String id) throws UserError {
             try {
-                if (outDir != null) {
+                if (shareTokens != null) {
+                    System.err.println("ucryptfs: the " + total + " shares are on the " + total
+                            + " tokens, one each (any " + threshold + " open the vault)");
+                } else if (outDir != null) {
                     Files.createDirectories(outDir);
                     for (RecoveryShare s : split.shares()) {
                         Path f = outDir.resolve("share-" + s.index() + ".txt");

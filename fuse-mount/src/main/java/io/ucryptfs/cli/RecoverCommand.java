@@ -17,12 +17,13 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code ucryptfs recover LOWER}: opens a vault with K of the shares of its recovery protector (from
- * {@code --share}, {@code --shares-file}, or typed in), then gives it a new passphrase protector, so
+ * {@code --share}, {@code --shares-file}, {@code --token}s holding shares, or typed in), then gives it a new passphrase protector, so
  * it mounts again as usual. Nothing else in the vault changes.
  */
 @Command(name = "recover", mixinStandardHelpOptions = true,
         description = {"Open a vault with K of its recovery shares and give it a new passphrase.",
-            "Shares come from --share (repeat it), --shares-file, or are typed in, one at a time, each ended by an empty line."})
+            "Shares come from --share (repeat it), --shares-file, tokens holding them (--token URI, repeat it; one --pin-file each or asked),",
+            "or are typed in, one at a time, each ended by an empty line."})
 public final class RecoverCommand extends ProtectorAddCommand.NewPassphrase {
 
     @Override
@@ -34,9 +35,10 @@ public final class RecoverCommand extends ProtectorAddCommand.NewPassphrase {
     @Override
     public Integer call() throws UserError {
         if (access.passfile != null || access.keyfile != null) {
-            throw new UserError("recover opens a vault with recovery shares only: give --share or --shares-file, not --passfile or --keyfile");
+            throw new UserError("recover opens a vault with recovery shares only: give --share, --shares-file or --token, not --passfile or --keyfile");
         }
-        if (access.recoveryShares().isEmpty()) {
+        access.shareTokens = true;
+        if (access.recoveryShares().isEmpty() && !access.tokens.given()) {
             Path low = lower.toAbsolutePath().normalize();
             access.shares.addAll(typeShares(VaultAccess.read(access.configOf(low))));
         }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * How the protector commands find a vault's config and open it with one of its protectors: a
  * passphrase (terminal without echo, {@code --passfile}, or stdin), {@code --keyfile FILE},
  * {@code --token URI} with its PIN ({@link TokenOptions}), or K recovery shares ({@code --share},
- * {@code --shares-file}). The static helpers serve {@link KeyOptions} (mount, info, decrypt) too,
+ * {@code --shares-file}, tokens holding shares: {@link RecoveryTokens}). The static helpers serve {@link KeyOptions} (mount, info, decrypt) too,
  * which also try a vault's token first when it is present.
  */
 public class VaultAccess {
@@ -41,30 +41,75 @@ public class VaultAccess {
      */
     public static class TokenOptions {
         @Option(names = "--token", paramLabel = "URI",
-                description = "Unlock with a PKCS#11 token (a token protector), e.g. 'pkcs11:token=mytoken'; asks for its PIN.")
-        String token;
+                description = {"Unlock with a PKCS#11 token (a token protector), e.g. 'pkcs11:token=mytoken'; asks for its PIN.",
+                    "Given more than once (or beside --share): tokens holding recovery shares, one PIN each."})
+        List<String> token = new ArrayList<>();
 
-        @Option(names = "--pin-file", paramLabel = "FILE", description = "Read the token's PIN from the first line of FILE.")
-        Path pinFile;
+        @Option(names = "--pin-file", paramLabel = "FILE",
+                description = "Read the token's PIN from the first line of FILE (with several --token: one --pin-file each, in the same order).")
+        List<Path> pinFile = new ArrayList<>();
 
-        /** The {@code --token} URI, parsed, or empty. */
+        /** Whether {@code --token} was given. */
+        boolean given() {
+            return !token.isEmpty();
+        }
+
+        /** The one {@code --token} URI, parsed, or empty. */
         Optional<Pkcs11Uri> uri() throws UserError {
-            if (token == null) {
-                return Optional.empty();
+            if (token.size() > 1) {
+                throw new UserError("--token is given " + token.size() + " times: a token protector is opened by one token"
+                        + " (several tokens holding recovery shares: 'ucryptfs recover LOWER --token URI --token URI ...')");
             }
-            try {
-                return Optional.of(Pkcs11Uri.parse(token));
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--token: " + e.getMessage());
+            return token.isEmpty() ? Optional.empty() : Optional.of(uris().get(0));
+        }
+
+        /** Every {@code --token} URI, parsed, in the order given. */
+        List<Pkcs11Uri> uris() throws UserError {
+            List<Pkcs11Uri> out = new ArrayList<>();
+            for (String t : token) {
+                try {
+                    out.add(Pkcs11Uri.parse(t));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError("--token " + t + ": " + e.getMessage());
+                }
             }
+            return out;
+        }
+
+        /** The one {@code --pin-file}, or null. */
+        Path pinFile() throws UserError {
+            if (pinFile.size() > 1) {
+                throw new UserError("--pin-file is given " + pinFile.size() + " times, for one token");
+            }
+            return pinFile.isEmpty() ? null : pinFile.get(0);
         }
 
         /** The credential for {@code uri}'s token: its PIN from --pin-file, the URI's pin-source, or a prompt. */
         TokenCredential credential(Pkcs11Uri uri) throws UserError, IOException {
+            char[] pin = pin(uri, pinFile());
+            try {
+                return new TokenCredential(uri, pin);
+            } finally {
+                Arrays.fill(pin, '\0');
+            }
+        }
+
+        /**
+         * The PIN of the {@code i}-th of several tokens: the {@code i}-th {@code --pin-file} (there must be
+         * none or one per token), else the URI's pin-source, else a prompt naming the token.
+         */
+        char[] pin(int i, Pkcs11Uri uri) throws UserError, IOException {
+            if (!pinFile.isEmpty() && pinFile.size() != token.size()) {
+                throw new UserError("give one --pin-file per --token, in the same order (" + token.size() + " tokens, "
+                        + pinFile.size() + " PIN files), or none to be asked");
+            }
+            return pin(uri, pinFile.isEmpty() ? null : pinFile.get(i));
+        }
+
+        private static char[] pin(Pkcs11Uri uri, Path file) throws UserError, IOException {
             if (uri.pinValue().isPresent()) {
                 throw new UserError("a PIN in the URI (pin-value) is not accepted: give --pin-file FILE");
             }
-            Path file = pinFile;
             if (file == null && uri.pinSource().isPresent()) {
                 String src = uri.pinSource().get();
                 if (!src.startsWith("file:")) {
@@ -72,12 +117,7 @@ public class VaultAccess {
                 }
                 file = Path.of(src.substring("file:".length()).replaceFirst("^//", ""));
             }
-            char[] pin = Passphrases.read(file, "PIN for token " + TokenProtector.tokenName(uri) + ": ");
-            try {
-                return new TokenCredential(uri, pin);
-            } finally {
-                Arrays.fill(pin, '\0');
-            }
+            return Passphrases.read(file, "PIN for token " + TokenProtector.tokenName(uri) + ": ");
         }
     }
 
@@ -133,14 +173,25 @@ public class VaultAccess {
             description = "Read recovery shares from FILE, one share per paragraph (blank lines between shares).")
     Path sharesFile;
 
+    /**
+     * Whether every {@code --token} holds recovery shares ({@code recover}); else only several
+     * {@code --token}, or {@code --token} beside {@code --share}, do, and one alone is a token protector's.
+     */
+    boolean shareTokens;
+
     /** The mount passphrase of {@code c}, from a protector that {@code use} accepts, with the credential given. */
     MountPassphrase unlock(String prompt, VaultConfig c, Predicate<String> use) throws UserError {
         List<String> given = recoveryShares();
-        if (!given.isEmpty()) {
+        boolean fromTokens = tokens.given() && (shareTokens || tokens.token.size() > 1 || !given.isEmpty());
+        if (!given.isEmpty() || fromTokens) {
             if (keyfile != null || passfile != null) {
                 throw new UserError("recovery shares and --keyfile/--passfile do not go together: give one");
             }
-            return unlock(c, RecoveryCredential.ofShares(given), use);
+            List<String> all = new ArrayList<>(given);
+            if (fromTokens) {
+                all.addAll(RecoveryTokens.read(tokens, c));
+            }
+            return unlock(c, RecoveryCredential.ofShares(all), use);
         }
         return unlock(c, credential(keyfile, passfile, tokens, null, prompt), use);
     }

@@ -7,6 +7,8 @@ import io.ucryptfs.core.fs.CryptFileSystem;
 import io.ucryptfs.core.fs.EcryptfsFileSystem;
 import io.ucryptfs.core.fs.MountOptions;
 import io.ucryptfs.core.testing.FsManifest;
+import io.ucryptfs.keystore.pkcs11.SoftHsm;
+import io.ucryptfs.keystore.pkcs11.TokenModule;
 import io.ucryptfs.keystore.vault.Vault;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +114,85 @@ class RecoveryCommandsTest {
         OfflineToolsTest.Run ok = OfflineToolsTest.run("recover", "--shares-file", file.toString(),
                 "--new-passfile", newPass.toString(), lower.toString());
         assertEquals(0, ok.code(), ok.err());
+        assertEquals(lowerBefore, ProtectorCommandsTest.snapshot(lower), "a lower file changed");
+    }
+
+    // ---- shares on tokens: five SoftHSM2 tokens card1..card5 in one token directory ----
+
+    private static String card(int i) {
+        return "pkcs11:token=card" + i + "?module-path=" + SoftHsm.MODULE;
+    }
+
+    private static List<String> args(String... a) {
+        return new ArrayList<>(List.of(a));
+    }
+
+    @Test
+    void sharesOnFiveTokensAnyThreeRecover() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            SoftHsm.token(dir.resolve("hsm"), "card" + i);
+        }
+        TokenModule.load(SoftHsm.MODULE).reinitialize();
+        Path pin = Files.writeString(dir.resolve("pin"), SoftHsm.PIN + "\n");
+        Path wrongPin = Files.writeString(dir.resolve("wrong-pin"), "0000\n");
+
+        // refused before any prompt: a mix with --out-dir, a count of tokens other than N
+        OfflineToolsTest.Run mix = OfflineToolsTest.run("protector", "add", "recovery", "--threshold", "3", "--shares", "5",
+                "--token", card(1), "--out-dir", dir.resolve("x").toString(), lower.toString());
+        assertEquals(1, mix.code(), mix.err());
+        assertTrue(mix.err().contains("--token and --out-dir do not go together"), mix.err());
+        OfflineToolsTest.Run four = OfflineToolsTest.run("protector", "add", "recovery", "--threshold", "3", "--shares", "5",
+                "--token", card(1), "--token", card(2), lower.toString());
+        assertEquals(1, four.code(), four.err());
+        assertTrue(four.err().contains("give one --token per share: 5 shares, 2 tokens"), four.err());
+
+        // a wrong PIN on the 5th card: nothing is added, nothing is left on cards 1 to 4
+        String before = Files.readString(conf);
+        List<String> add = args("protector", "add", "recovery", "--threshold", "3", "--shares", "5", "--label", "cards",
+                "--passfile", pass.toString(), lower.toString());
+        for (int i = 1; i <= 5; i++) {
+            add.addAll(List.of("--token", card(i), "--pin-file", (i == 5 ? wrongPin : pin).toString()));
+        }
+        OfflineToolsTest.Run bad = OfflineToolsTest.run(add.toArray(String[]::new));
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("wrong PIN for token card5"), bad.err());
+        assertEquals(before, Files.readString(conf));
+
+        add.set(add.size() - 1, pin.toString());
+        OfflineToolsTest.Run ok = OfflineToolsTest.run(add.toArray(String[]::new));
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.err().contains("wrote share 3 of 5 to token card3"), ok.err());
+        assertTrue(ok.out().isEmpty(), "no share printed: " + ok.out());
+
+        Path newPass = Files.writeString(dir.resolve("new"), "cards on the table\n");
+        OfflineToolsTest.Run two = OfflineToolsTest.run("recover", "--token", card(2), "--token", card(4),
+                "--pin-file", pin.toString(), "--pin-file", pin.toString(), "--new-passfile", newPass.toString(), lower.toString());
+        assertEquals(2, two.code(), two.err());
+        assertTrue(two.err().contains("too few shares (2 of 3 needed)"), two.err());
+
+        OfflineToolsTest.Run three = OfflineToolsTest.run("recover", "--token", card(1), "--token", card(3), "--token", card(5),
+                "--pin-file", pin.toString(), "--pin-file", pin.toString(), "--pin-file", pin.toString(),
+                "--new-passfile", newPass.toString(), lower.toString());
+        assertEquals(0, three.code(), three.err());
+        Path out = dir.resolve("out");
+        OfflineToolsTest.Run d = OfflineToolsTest.run("decrypt", "--passfile", newPass.toString(), lower.toString(), out.toString());
+        assertEquals(0, d.code(), d.err());
+        assertEquals(plaintext, FsManifest.ofPlainDir(out));
+
+        // cards beside a typed share: both are given to the recovery protectors; one of the printed set
+        // is of another set than the cards' and is refused, naming it
+        OfflineToolsTest.Run other = OfflineToolsTest.run("recover", "--token", card(1), "--token", card(3),
+                "--pin-file", pin.toString(), "--pin-file", pin.toString(), "--share", share(2),
+                "--new-passfile", newPass.toString(), lower.toString());
+        assertEquals(2, other.code(), other.err());
+        assertTrue(other.err().contains("different sets"), other.err());
+
+        // the protector commands take share tokens too (several --token)
+        Path third = Files.writeString(dir.resolve("third"), "third passphrase\n");
+        OfflineToolsTest.Run mixed = OfflineToolsTest.run("protector", "add", "passphrase", "--token", card(2), "--token", card(4),
+                "--token", card(5), "--pin-file", pin.toString(), "--pin-file", pin.toString(), "--pin-file", pin.toString(),
+                "--new-passfile", third.toString(), lower.toString());
+        assertEquals(0, mixed.code(), mixed.err());
         assertEquals(lowerBefore, ProtectorCommandsTest.snapshot(lower), "a lower file changed");
     }
 

@@ -15,7 +15,7 @@ import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 
 /**
- * One read-only session on the token a URI names: login, finding key objects, and the calls of the
+ * One session (read-only, or read-write for {@link TokenShares}) on the token a URI names: login, finding key objects, and the calls of the
  * operations ({@link RsaWrap}, {@link AesWrap}) with every module error mapped by {@link TokenErrors}.
  * Not thread-safe: one user at a time (a PKCS#11 session is single-threaded too).
  *
@@ -38,12 +38,24 @@ public final class TokenSession implements AutoCloseable {
         this.generation = generation;
     }
 
-    /** Opens a session on the one token of {@code module} that matches {@code uri}. */
+    /** Opens a read-only session on the one token of {@code module} that matches {@code uri}. */
     public static TokenSession open(TokenModule module, Pkcs11Uri uri) throws TokenException {
+        return open(module, uri, false);
+    }
+
+    /**
+     * Opens a read-write session on the one token of {@code module} that matches {@code uri}: what
+     * creating or destroying token objects needs ({@link TokenShares}).
+     */
+    public static TokenSession openReadWrite(TokenModule module, Pkcs11Uri uri) throws TokenException {
+        return open(module, uri, true);
+    }
+
+    private static TokenSession open(TokenModule module, Pkcs11Uri uri, boolean rw) throws TokenException {
         int generation = module.generation();
         TokenModule.Found token = module.find(uri);
         try {
-            return new TokenSession(module, token, token.slot().getToken().openSession(false), generation);
+            return new TokenSession(module, token, token.slot().getToken().openSession(rw), generation);
         } catch (PKCS11Exception e) {
             throw TokenErrors.map(e.getErrorCode(), "opening a session", token.label(), () -> -1);
         }
@@ -157,6 +169,11 @@ public final class TokenSession implements AutoCloseable {
     /** The private key the URI names; needs {@link #login}. */
     public TokenKey findPrivateKey(Pkcs11Uri uri) throws TokenException {
         return findKey(uri, CKO_PRIVATE_KEY);
+    }
+
+    /** Whether {@link #login} succeeded on this session. */
+    public boolean loggedIn() {
+        return loggedIn;
     }
 
     static String keyName(Pkcs11Uri uri) {
