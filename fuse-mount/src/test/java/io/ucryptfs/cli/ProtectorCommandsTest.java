@@ -311,13 +311,13 @@ class ProtectorCommandsTest {
     private SoftHsm hsm;
     private Path pin;
 
-    /** A token with {@code key} ("rsa" or "aes"), and a token protector of it added with the passphrase. */
+    /** A token with {@code key} ("rsa", "aes" or "ec"), and a token protector of it added with the passphrase. */
     private String addToken(String label, String key) throws Exception {
         hsm = SoftHsm.token(dir.resolve("hsm"), label);
-        if (key.equals("rsa")) {
-            hsm.rsa("k", "01");
-        } else {
-            hsm.aes("k", "02");
+        switch (key) {
+            case "rsa" -> hsm.rsa("k", "01");
+            case "ec" -> hsm.ec("k", "03", "prime256v1");
+            default -> hsm.aes("k", "02");
         }
         hsm.module();
         pin = Files.writeString(dir.resolve("pin"), SoftHsm.PIN + "\n");
@@ -367,6 +367,20 @@ class ProtectorCommandsTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("ucryptfs: wrong token: no token protector"), r.err());
         assertUntouchedAndReadable("--pin-file", pin.toString()); // the right PIN still works
+    }
+
+    @Test
+    void ecTokenProtectorOpensWithTheTokenAndItsPin() throws Exception {
+        String uri = addToken("ec", "ec");
+        assertUntouchedAndReadable("--token", uri, "--pin-file", pin.toString());
+        assertUntouchedAndReadable("--passfile", pass.toString());
+        List<String> lines = listLines();
+        assertTrue(lines.get(2).matches("token\\s+pkcs11-token-v1\\s+usb token\\s+\\S+Z\\s+token ec, key \"k\", ecdh-p256"),
+                lines.get(2));
+        assertTrue(Files.readString(conf).contains("mechanism = ecdh-p256"));
+        Path wrongPin = Files.writeString(dir.resolve("wrong-pin"), "0000\n");
+        assertWrong("--token", uri, "--pin-file", wrongPin.toString());
+        assertUntouchedAndReadable("--token", uri, "--pin-file", pin.toString());
     }
 
     @Test

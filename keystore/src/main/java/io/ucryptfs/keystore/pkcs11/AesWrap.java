@@ -91,7 +91,8 @@ public final class AesWrap {
                 .sensitive(false).private_(true);
     }
 
-    private static void destroy(TokenSession session, long handle) {
+    /** Destroys a session object; a token already gone took it with it. */
+    static void destroy(TokenSession session, long handle) {
         try {
             session.call("destroying a session object", s -> {
                 s.destroyObject(handle);

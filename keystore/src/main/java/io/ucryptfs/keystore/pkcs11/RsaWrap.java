@@ -56,7 +56,11 @@ public final class RsaWrap {
 
     /** The RSA public key the URI names, read from its public key object (no login needed). */
     public static RSAPublicKey publicKey(TokenSession session, Pkcs11Uri uri) throws TokenException {
-        TokenKey key = session.findKey(uri, CKO_PUBLIC_KEY);
+        return publicKey(session, session.findKey(uri, CKO_PUBLIC_KEY), uri);
+    }
+
+    /** The RSA public key of the public key object {@code key}, which {@code uri} named. */
+    public static RSAPublicKey publicKey(TokenSession session, TokenKey key, Pkcs11Uri uri) throws TokenException {
         AttributeVector attrs = session.call("reading public key " + TokenSession.keyName(uri),
                 s -> s.getAttrValues(key.handle(), CKA_MODULUS, CKA_PUBLIC_EXPONENT));
         BigInteger n = attrs.modulus();

@@ -1,5 +1,6 @@
 package io.ucryptfs.keystore.pkcs11;
 
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_KEY_TYPE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKF_PROTECTED_AUTHENTICATION_PATH;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKF_USER_PIN_LOCKED;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
@@ -174,6 +175,15 @@ public final class TokenSession implements AutoCloseable {
     /** Whether {@link #login} succeeded on this session. */
     public boolean loggedIn() {
         return loggedIn;
+    }
+
+    /** The CKA_KEY_TYPE (CKK_RSA, CKK_EC, CKK_AES, ...) of {@code key}. */
+    public long keyType(TokenKey key) throws TokenException {
+        Long type = call("reading the type of key " + key.label(), s -> s.getAttrValues(key.handle(), CKA_KEY_TYPE).keyType());
+        if (type == null) {
+            throw new TokenException("token " + token.label() + " gave no type for key " + key.label());
+        }
+        return type;
     }
 
     static String keyName(Pkcs11Uri uri) {

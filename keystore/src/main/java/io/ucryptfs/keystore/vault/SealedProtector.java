@@ -42,14 +42,12 @@ abstract class SealedProtector implements Protector {
     protected SealedProtector(VaultConfig.Section section, List<String> paramKeys) throws VaultException {
         this.section = section;
         Protectors.verifyCheck(section, checkedKeys(paramKeys));
-        this.nonce = hex(section, NONCE, NONCE_BYTES, NONCE_BYTES);
-        this.sealed = Protectors.base64(section, Protectors.DATA, section.get(Protectors.DATA).orElseThrow());
-        if (sealed.length <= TAG_BITS / 8) {
-            throw Protectors.damaged(section, "its data is too short");
-        }
+        byte[][] nd = nonceAndData(section);
+        this.nonce = nd[0];
+        this.sealed = nd[1];
     }
 
-    private static List<String> checkedKeys(List<String> paramKeys) {
+    static List<String> checkedKeys(List<String> paramKeys) {
         List<String> keys = new ArrayList<>();
         keys.add(Protectors.KIND);
         keys.addAll(paramKeys);
@@ -68,17 +66,39 @@ abstract class SealedProtector implements Protector {
 
     @Override
     public final byte[] unlock(Credential credential) throws WrongPassphraseException, VaultException {
-        byte[] key = key(credential);
         try {
-            return crypt(Cipher.DECRYPT_MODE, key, nonce, aad(module().kind(), id()), sealed);
+            return unseal(section, module().kind(), key(credential), nonce, sealed);
         } catch (AEADBadTagException e) {
             throw new WrongPassphraseException("protector " + section.label() + " does not open with "
                     + credential.describe());
+        }
+    }
+
+    /**
+     * Opens what {@link #seal} sealed in {@code section} (of {@code kind}) under {@code key}, which is
+     * wiped. A tag that does not verify (a wrong key) is the {@link AEADBadTagException}.
+     */
+    static byte[] unseal(VaultConfig.Section section, String kind, byte[] key, byte[] nonce, byte[] sealed)
+            throws AEADBadTagException, VaultException {
+        try {
+            return crypt(Cipher.DECRYPT_MODE, key, nonce, aad(kind, section.name()), sealed);
+        } catch (AEADBadTagException e) {
+            throw e;
         } catch (GeneralSecurityException e) {
             throw new VaultException("protector " + section.label() + ": AES-GCM failed: " + e.getMessage(), e);
         } finally {
             Secrets.wipe(key);
         }
+    }
+
+    /** The nonce and sealed data of {@code section}; damaged when out of range. */
+    static byte[][] nonceAndData(VaultConfig.Section section) throws VaultException {
+        byte[] nonce = hex(section, NONCE, NONCE_BYTES, NONCE_BYTES);
+        byte[] sealed = Protectors.base64(section, Protectors.DATA, section.get(Protectors.DATA).orElseThrow());
+        if (sealed.length <= TAG_BITS / 8) {
+            throw Protectors.damaged(section, "its data is too short");
+        }
+        return new byte[][] {nonce, sealed};
     }
 
     /**

@@ -63,6 +63,11 @@ public final class SoftHsm {
         return keygen("--keygen", "AES:32", keyLabel, idHex);
     }
 
+    /** An EC key pair on {@code curve} ("prime256v1", "secp384r1"); pkcs11-tool sets CKA_DERIVE on both halves. */
+    public SoftHsm ec(String keyLabel, String idHex, String curve) throws IOException {
+        return keygen("--keypairgen", "EC:" + curve, keyLabel, idHex);
+    }
+
     private SoftHsm keygen(String what, String type, String keyLabel, String idHex) throws IOException {
         run("pkcs11-tool", "--module", MODULE, "--token-label", label, "--login", "--pin", PIN, what,
                 "--key-type", type, "--label", keyLabel, "--id", idHex);
