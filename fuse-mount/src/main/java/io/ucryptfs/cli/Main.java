@@ -17,6 +17,10 @@ public final class Main {
 
     /** Runs a command line; returns the exit code (for tests). */
     public static int run(String... args) {
+        // quiet on the terminal before any command runs: without this, commands that do not set up
+        // logging themselves (protector, passwd, recover, file-keys) got Logback's default, DEBUG on
+        // stdout (the PKCS#11 wrapper's lines among them). mount, info, decrypt set it up again.
+        Logging.configure(null, false);
         CommandLine cl = new CommandLine(new Main());
         if (MountHelperArgs.applies(args, cl.getSubcommands().keySet())) {
             args = MountHelperArgs.translate(args);
