@@ -9,105 +9,71 @@ import io.ucryptfs.core.fs.FsStats;
 import io.ucryptfs.core.fs.OpenMode;
 import io.ucryptfs.core.fs.Owner;
 import io.ucryptfs.core.names.NameBytes;
-import io.ucryptfs.core.util.Pool;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import jnr.ffi.Pointer;
-import jnr.ffi.types.mode_t;
-import jnr.ffi.types.off_t;
-import jnr.ffi.types.size_t;
-import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.FuseStubFS;
-import ru.serce.jnrfuse.struct.FileStat;
-import ru.serce.jnrfuse.struct.FuseFileInfo;
-import ru.serce.jnrfuse.struct.Statvfs;
-import ru.serce.jnrfuse.struct.Timespec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Translates FUSE calls to {@link CryptFileSystem} calls and {@link FsException}s to {@code -errno}.
- * No crypto and no policy here: only argument and buffer conversion, so the binding could be swapped.
- * jnr-fuse types stay in this package. Paths, names and symlink targets are {@link NameBytes} Strings
- * both ways: {@link ByteNameCallbacks} decodes what libfuse passes, and readdir, readlink and
- * listxattr encode with it.
+ * FUSE's inode-based operations over the path-based {@link CryptFileSystem}: node ids become paths
+ * ({@link NodeTable}), and the answers say how long the kernel may cache them. Plain Java, no native
+ * types ({@link LowLevelOps} turns native arguments into these calls and the results into replies), so
+ * the binding could be swapped. Every failure is an {@link FsException}.
+ *
+ * <p>Caching: names and attributes are cached by the kernel for {@link Timeouts#entry} and
+ * {@link Timeouts#attr} seconds, which is what makes a stat of a path one request or none instead of one
+ * per path component. The exception is a non-directory with more than one link: each of its names is a
+ * node of its own (see {@link NodeTable}), so a cached size or link count of one name would miss a
+ * change made through another; its attributes are never cached.
  */
-public final class FuseAdapter extends FuseStubFS {
-    private static final Logger log = LoggerFactory.getLogger(FuseAdapter.class);
-
+public final class FuseAdapter {
     private static final int O_ACCMODE = 03;
     private static final int O_WRONLY = 01;
     private static final int O_RDWR = 02;
     private static final int O_TRUNC = 01000;
     private static final int O_APPEND = 02000;
-    private static final long UTIME_NOW = (1L << 30) - 1;
-    private static final long UTIME_OMIT = (1L << 30) - 2;
-    private static final int MAX_IO = 1 << 20;
 
-    /** I/O buffers (jnr's Pointer copies from and to a Java array), pooled: libfuse's threads come and go. */
-    private static final Pool<byte[]> BUFFERS = new Pool<>(() -> new byte[MountSettings.MAX_IO]);
+    static final int S_IFMT = 0170000;
+    static final int S_IFSOCK = 0140000;
+    static final int S_IFLNK = 0120000;
+    static final int S_IFREG = 0100000;
+    static final int S_IFBLK = 0060000;
+    static final int S_IFDIR = 0040000;
+    static final int S_IFCHR = 0020000;
+    static final int S_IFIFO = 0010000;
 
-    private final CryptFileSystem fs;
-    private final Set<Long> appendHandles = ConcurrentHashMap.newKeySet();
-    /** Our callbacks for every operation that carries a name: names as bytes (see {@link ByteNameCallbacks}). */
-    private final Object byteNameCallbacks;
+    /** How long the kernel may keep what we answer, in seconds ({@code -o attr_timeout=...} etc.). */
+    public record Timeouts(double attr, double entry, double negative) {
+        public static final Timeouts DEFAULT = new Timeouts(1.0, 1.0, 0.0);
+    }
+
+    /** A name the kernel now knows: its node, attributes and how long it may keep both. */
+    record Entry(long node, FileAttributes attrs, double attrTimeout, double entryTimeout) {}
+
+    /** Attributes and how long the kernel may keep them. */
+    record Attr(FileAttributes attrs, double timeout) {}
+
+    /** An open file made by create: the entry and the handle. */
+    record Created(Entry entry, long handle) {}
+
+    /** The process a request comes from (its fsuid and fsgid). */
+    record Caller(int uid, int gid) {}
 
     /**
-     * libfuse2's {@code fuse_operations} flag bits (an unsigned int of bit fields, whose first byte jnr-fuse
-     * declares as the padding {@code flag_nullpath_ok}): bit 2 is {@code flag_utime_omit_ok}.
+     * What a setattr changes; {@code null} (or -1 for ids) leaves a field alone.
+     *
+     * @param mode permission bits, or null
+     * @param size the new size, or null
      */
-    private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
-
-    public FuseAdapter(CryptFileSystem fs) {
-        this.fs = fs;
-        // Without flag_utime_omit_ok libfuse2 calls utimens only when both times are set, and silently
-        // drops a change of one of them (touch -m, touch -a, utimensat with UTIME_OMIT) yet answers 0.
-        // instant() below handles UTIME_OMIT and UTIME_NOW.
-        jnr.ffi.Struct.getMemory(fuseOperations).putByte(Offsets.of(fuseOperations.flag_nullpath_ok), (byte) FLAG_UTIME_OMIT_OK);
-        this.byteNameCallbacks = ByteNameCallbacks.install(this, fuseOperations);
-    }
-
-    /** The offset of a member of the operations table. */
-    static long offsetOf(jnr.ffi.BaseStruct.Func<?> m) {
-        return Offsets.of(m);
-    }
-
-    /** A struct member's offset: jnr-ffi lets only Struct subclasses see it. */
-    private static final class Offsets extends jnr.ffi.Struct {
-        private Offsets() {
-            super(jnr.ffi.Runtime.getSystemRuntime());
+    record Changes(Integer mode, int uid, int gid, Long size, Instant atime, Instant mtime) {
+        boolean times() {
+            return atime != null || mtime != null;
         }
-
-        static long of(jnr.ffi.Struct.AbstractMember m) {
-            return m.offset();
-        }
-    }
-
-    /** The libfuse operations table jnr-fuse built for this adapter (for {@link JavaThreadLoop}). */
-    ru.serce.jnrfuse.struct.FuseOperations operations() {
-        return fuseOperations;
-    }
-
-    private static int fail(String op, String path, FsException e) {
-        int errno = e.errno();
-        if (errno == Errno.EIO || errno == Errno.EACCES && e.getMessage().contains("no key")) {
-            log.warn("{} {}: {}", op, path, e.getMessage());
-        } else {
-            log.debug("{} {}: {}", op, path, e.getMessage());
-        }
-        return -errno;
-    }
-
-    private static int crash(String op, String path, Throwable e) {
-        // a bug must not take the mount down: answer EIO for this call and log it. Errors too (a
-        // StackOverflowError, an OutOfMemoryError on one huge request, a LinkageError): thrown
-        // through the native callback, one would end that libfuse worker thread and, one by one,
-        // leave a mount that answers nothing
-        log.error("{} {}: unexpected {}", op, path, e.toString(), e);
-        return -Errno.EIO;
     }
 
     /**
@@ -117,107 +83,161 @@ public final class FuseAdapter extends FuseStubFS {
      */
     private static final boolean ROOT = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
 
-    /** The owner of a node this request makes: the FUSE caller's fsuid and fsgid. */
-    private Owner caller() {
-        if (!ROOT) {
-            return Owner.DAEMON;
+    private final CryptFileSystem fs;
+    private final Timeouts timeouts;
+    private final NodeTable nodes = new NodeTable();
+    private final Set<Long> appendHandles = ConcurrentHashMap.newKeySet();
+    /** Open directories: their listing, taken at the first readdir from offset 0. */
+    private final Map<Long, List<byte[]>> dirs = new ConcurrentHashMap<>();
+    private final AtomicLong nextDir = new AtomicLong(1);
+
+    public FuseAdapter(CryptFileSystem fs, Timeouts timeouts) {
+        this.fs = fs;
+        this.timeouts = timeouts;
+    }
+
+    Timeouts timeouts() {
+        return timeouts;
+    }
+
+    /** Nodes the kernel holds. */
+    int nodeCount() {
+        return nodes.size();
+    }
+
+    private Owner owner(Caller c) {
+        return ROOT && c != null ? new Owner(c.uid(), c.gid()) : Owner.DAEMON;
+    }
+
+    private double attrTimeout(FileAttributes a) {
+        return !a.isDirectory() && a.nlink() > 1 ? 0 : timeouts.attr();
+    }
+
+    private Entry entry(long parent, String name, FileAttributes a) throws FsException {
+        long id = nodes.lookedUp(parent, name);
+        return new Entry(id, a, attrTimeout(a), timeouts.entry());
+    }
+
+    // ---- names and attributes ----
+
+    Entry lookup(long parent, String name) throws FsException {
+        FileAttributes a = fs.getattr(nodes.childPath(parent, name));
+        return entry(parent, name, a);
+    }
+
+    void forget(long node, long count) {
+        nodes.forget(node, count);
+    }
+
+    /** The kernel did not take an entry we answered (the request was interrupted): undo its lookup. */
+    void entryDropped(Entry e) {
+        nodes.forget(e.node(), 1);
+    }
+
+    /** @param handle the open handle the kernel named (fstat), or -1 */
+    Attr getattr(long node, long handle) throws FsException {
+        FileAttributes a;
+        if (handle >= 0) {
+            a = fs.fgetattr(handle);
+        } else if (nodes.named(node)) {
+            a = fs.getattr(nodes.path(node));
+        } else {
+            a = fs.fgetattr(handleOf(node));
         }
-        ru.serce.jnrfuse.struct.FuseContext c = getContext();
-        return new Owner((int) c.uid.get(), (int) c.gid.get());
+        return new Attr(a, attrTimeout(a));
     }
 
-    /** A buffer of at least {@code size} bytes (at most MAX_IO); give it back with {@link #done}. */
-    private static byte[] buffer(long size) {
-        byte[] b = BUFFERS.take();
-        return b.length >= size ? b : new byte[(int) Math.min(size, MAX_IO)];
-    }
-
-    private static void done(byte[] b) {
-        if (b.length == MountSettings.MAX_IO) {
-            BUFFERS.give(b);
+    /** An open handle of a node that has lost its name (unlinked while open), or ENOENT. */
+    private long handleOf(long node) throws FsException {
+        long h = nodes.anyHandle(node);
+        if (h < 0) {
+            throw new FsException(Errno.ENOENT, "node " + node + " has been removed");
         }
+        return h;
     }
 
-    // ---- attributes ----
-
-    @Override
-    public int getattr(String path, FileStat stat) {
-        try {
-            fill(stat, fs.getattr(path));
-            return 0;
-        } catch (FsException e) {
-            return -e.errno(); // ENOENT is the common, expected answer: not logged
-        } catch (RuntimeException | Error e) {
-            return crash("getattr", path, e);
+    Attr setattr(long node, Changes c, long handle) throws FsException {
+        String path = nodes.named(node) ? nodes.path(node) : null;
+        if (c.mode() != null) {
+            fs.chmod(need(path, node), c.mode());
         }
-    }
-
-    @Override
-    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        try {
-            fill(stat, fs.fgetattr(fi.fh.get()));
-            return 0;
-        } catch (FsException e) {
-            return fail("fgetattr", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("fgetattr", path, e);
+        if (c.uid() >= 0 || c.gid() >= 0) {
+            fs.chown(need(path, node), c.uid(), c.gid());
         }
-    }
-
-    private static void fill(FileStat stat, FileAttributes a) {
-        int type = switch (a.type()) {
-            case REGULAR -> FileStat.S_IFREG;
-            case DIRECTORY -> FileStat.S_IFDIR;
-            case SYMLINK -> FileStat.S_IFLNK;
-            case FIFO -> FileStat.S_IFIFO;
-            case SOCKET -> FileStat.S_IFSOCK;
-            case CHAR_DEVICE -> FileStat.S_IFCHR;
-            case BLOCK_DEVICE -> FileStat.S_IFBLK;
-            case OTHER -> FileStat.S_IFREG;
-        };
-        stat.st_rdev.set(a.rdev());
-        stat.st_mode.set(type | (a.mode() & 07777));
-        stat.st_size.set(a.size());
-        stat.st_nlink.set(a.nlink());
-        if (a.uid() >= 0) {
-            stat.st_uid.set(a.uid());
-        }
-        if (a.gid() >= 0) {
-            stat.st_gid.set(a.gid());
-        }
-        stat.st_ino.set(a.inode());
-        stat.st_blksize.set(4096);
-        stat.st_blocks.set(a.blocks());
-        time(stat.st_atim, a.atime());
-        time(stat.st_mtim, a.mtime());
-        time(stat.st_ctim, a.ctime());
-    }
-
-    private static void time(Timespec t, Instant i) {
-        t.tv_sec.set(i.getEpochSecond());
-        t.tv_nsec.set(i.getNano());
-    }
-
-    private static final byte[] DOT = {'.', 0};
-    private static final byte[] DOT_DOT = {'.', '.', 0};
-
-    @Override
-    public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
-        try {
-            List<String> names = fs.readdir(path);
-            filter.apply(buf, ByteBuffer.wrap(DOT), null, 0);
-            filter.apply(buf, ByteBuffer.wrap(DOT_DOT), null, 0);
-            for (String n : names) {
-                if (filter.apply(buf, ByteBuffer.wrap(ByteNameCallbacks.cString(n)), null, 0) != 0) {
-                    break;
-                }
+        if (c.size() != null) {
+            if (handle >= 0) {
+                fs.ftruncate(handle, c.size());
+            } else if (path != null) {
+                fs.truncate(path, c.size());
+            } else {
+                fs.ftruncate(handleOf(node), c.size());
             }
-            return 0;
-        } catch (FsException e) {
-            return fail("readdir", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("readdir", path, e);
         }
+        if (c.times()) {
+            fs.utimens(need(path, node), c.atime(), c.mtime());
+        }
+        return getattr(node, handle);
+    }
+
+    private static String need(String path, long node) throws FsException {
+        if (path == null) {
+            throw new FsException(Errno.ENOENT, "node " + node + " has been removed");
+        }
+        return path;
+    }
+
+    String readlink(long node) throws FsException {
+        return fs.readlink(nodes.path(node));
+    }
+
+    Entry mknod(long parent, String name, int mode, long rdev, Caller caller) throws FsException {
+        FileType type = switch (mode & S_IFMT) {
+            case S_IFREG, 0 -> FileType.REGULAR;
+            case S_IFIFO -> FileType.FIFO;
+            case S_IFSOCK -> FileType.SOCKET;
+            case S_IFCHR -> FileType.CHAR_DEVICE;
+            case S_IFBLK -> FileType.BLOCK_DEVICE;
+            default -> null;
+        };
+        if (type == null) {
+            throw new FsException(Errno.EINVAL, "mknod of type " + Integer.toOctalString(mode & S_IFMT));
+        }
+        String path = nodes.childPath(parent, name);
+        fs.mknod(path, type, mode & 07777, rdev, owner(caller));
+        return entry(parent, name, fs.getattr(path));
+    }
+
+    Entry mkdir(long parent, String name, int mode, Caller caller) throws FsException {
+        String path = nodes.childPath(parent, name);
+        fs.mkdir(path, mode, owner(caller));
+        return entry(parent, name, fs.getattr(path));
+    }
+
+    Entry symlink(String target, long parent, String name, Caller caller) throws FsException {
+        String path = nodes.childPath(parent, name);
+        fs.symlink(target, path, owner(caller));
+        return entry(parent, name, fs.getattr(path));
+    }
+
+    Entry link(long node, long newParent, String newName) throws FsException {
+        String path = nodes.childPath(newParent, newName);
+        fs.link(nodes.path(node), path);
+        return entry(newParent, newName, fs.getattr(path));
+    }
+
+    void unlink(long parent, String name) throws FsException {
+        fs.unlink(nodes.childPath(parent, name));
+        nodes.removed(parent, name);
+    }
+
+    void rmdir(long parent, String name) throws FsException {
+        fs.rmdir(nodes.childPath(parent, name));
+        nodes.removed(parent, name);
+    }
+
+    void rename(long parent, String name, long newParent, String newName) throws FsException {
+        fs.rename(nodes.childPath(parent, name), nodes.childPath(newParent, newName));
+        nodes.renamed(parent, name, newParent, newName);
     }
 
     // ---- files ----
@@ -230,401 +250,129 @@ public final class FuseAdapter extends FuseStubFS {
         };
     }
 
-    @Override
-    public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+    Created create(long parent, String name, int mode, int flags, Caller caller) throws FsException {
+        String path = nodes.childPath(parent, name);
+        long h = fs.create(path, mode, owner(caller));
+        Entry e;
         try {
-            long h = fs.create(path, (int) mode, caller());
-            fi.fh.set(h);
-            if ((fi.flags.get() & O_APPEND) != 0) {
-                appendHandles.add(h);
-            }
-            return 0;
-        } catch (FsException e) {
-            return fail("create", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("create", path, e);
-        }
-    }
-
-    @Override
-    public int open(String path, FuseFileInfo fi) {
-        try {
-            int flags = fi.flags.get();
-            long h = fs.open(path, mode(flags));
-            if ((flags & O_TRUNC) != 0 && mode(flags).canWrite()) {
-                try {
-                    fs.ftruncate(h, 0);
-                } catch (FsException e) {
-                    fs.release(h);
-                    throw e;
-                }
-            }
-            if ((flags & O_APPEND) != 0) {
-                appendHandles.add(h);
-            }
-            fi.fh.set(h);
-            return 0;
-        } catch (FsException e) {
-            return fail("open", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("open", path, e);
-        }
-    }
-
-    @Override
-    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
-            int want = (int) Math.min(size, MAX_IO);
-            byte[] b = buffer(want);
-            try {
-                int n = fs.read(fi.fh.get(), ByteBuffer.wrap(b, 0, want), offset);
-                buf.put(0, b, 0, n);
-                return n;
-            } finally {
-                done(b);
-            }
-        } catch (FsException e) {
-            return fail("read", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("read", path, e);
-        }
-    }
-
-    @Override
-    public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
-            int n = (int) Math.min(size, MAX_IO);
-            byte[] b = buffer(n);
-            try {
-                buf.get(0, b, 0, n);
-                long h = fi.fh.get();
-                if (appendHandles.contains(h)) {
-                    fs.append(h, ByteBuffer.wrap(b, 0, n));
-                    return n;
-                }
-                return fs.write(h, ByteBuffer.wrap(b, 0, n), offset);
-            } finally {
-                done(b);
-            }
-        } catch (FsException e) {
-            return fail("write", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("write", path, e);
-        }
-    }
-
-    @Override
-    public int truncate(String path, @off_t long size) {
-        try {
-            fs.truncate(path, size);
-            return 0;
-        } catch (FsException e) {
-            return fail("truncate", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("truncate", path, e);
-        }
-    }
-
-    @Override
-    public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
-        try {
-            fs.ftruncate(fi.fh.get(), size);
-            return 0;
-        } catch (FsException e) {
-            return fail("ftruncate", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("ftruncate", path, e);
-        }
-    }
-
-    @Override
-    public int flush(String path, FuseFileInfo fi) {
-        try {
-            fs.flush(fi.fh.get());
-            return 0;
-        } catch (FsException e) {
-            return fail("flush", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("flush", path, e);
-        }
-    }
-
-    @Override
-    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-        try {
-            fs.fsync(fi.fh.get(), isdatasync != 0);
-            return 0;
-        } catch (FsException e) {
-            return fail("fsync", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("fsync", path, e);
-        }
-    }
-
-    @Override
-    public int release(String path, FuseFileInfo fi) {
-        long h = fi.fh.get();
-        appendHandles.remove(h);
-        try {
+            e = entry(parent, name, fs.fgetattr(h));
+        } catch (FsException | RuntimeException x) {
             fs.release(h);
-            return 0;
-        } catch (FsException e) {
-            return fail("release", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("release", path, e);
+            throw x;
         }
+        opened(e.node(), h, flags);
+        return new Created(e, h);
     }
 
-    // ---- names ----
-
-    @Override
-    public int unlink(String path) {
-        try {
-            fs.unlink(path);
-            return 0;
-        } catch (FsException e) {
-            return fail("unlink", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("unlink", path, e);
+    long open(long node, int flags) throws FsException {
+        long h = fs.open(nodes.path(node), mode(flags));
+        if ((flags & O_TRUNC) != 0 && mode(flags).canWrite()) {
+            try {
+                fs.ftruncate(h, 0);
+            } catch (FsException | RuntimeException e) {
+                fs.release(h);
+                throw e;
+            }
         }
+        opened(node, h, flags);
+        return h;
     }
 
-    @Override
-    public int mkdir(String path, @mode_t long mode) {
-        try {
-            fs.mkdir(path, (int) mode, caller());
-            return 0;
-        } catch (FsException e) {
-            return fail("mkdir", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("mkdir", path, e);
+    private void opened(long node, long h, int flags) {
+        if ((flags & O_APPEND) != 0) {
+            appendHandles.add(h);
         }
+        nodes.opened(node, h);
     }
 
-    @Override
-    public int rmdir(String path) {
-        try {
-            fs.rmdir(path);
-            return 0;
-        } catch (FsException e) {
-            return fail("rmdir", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("rmdir", path, e);
-        }
+    int read(long handle, ByteBuffer dst, long offset) throws FsException {
+        return fs.read(handle, dst, offset);
     }
 
-    @Override
-    public int rename(String oldpath, String newpath) {
-        try {
-            fs.rename(oldpath, newpath);
-            return 0;
-        } catch (FsException e) {
-            return fail("rename", oldpath, e);
-        } catch (RuntimeException | Error e) {
-            return crash("rename", oldpath, e);
+    int write(long handle, ByteBuffer src, long offset) throws FsException {
+        if (appendHandles.contains(handle)) {
+            int n = src.remaining();
+            fs.append(handle, src);
+            return n;
         }
+        return fs.write(handle, src, offset);
     }
 
-    @Override
-    public int symlink(String oldpath, String newpath) {
-        try {
-            fs.symlink(oldpath, newpath, caller());
-            return 0;
-        } catch (FsException e) {
-            return fail("symlink", newpath, e);
-        } catch (RuntimeException | Error e) {
-            return crash("symlink", newpath, e);
-        }
+    void flush(long handle) throws FsException {
+        fs.flush(handle);
     }
 
-    @Override
-    public int readlink(String path, Pointer buf, @size_t long size) {
-        try {
-            byte[] target = NameBytes.encode(fs.readlink(path));
-            int n = (int) Math.min(target.length, size - 1);
-            buf.put(0, target, 0, n);
-            buf.putByte(n, (byte) 0);
-            return 0;
-        } catch (FsException e) {
-            return fail("readlink", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("readlink", path, e);
-        }
+    void fsync(long handle, boolean dataOnly) throws FsException {
+        fs.fsync(handle, dataOnly);
     }
 
-    @Override
-    public int mknod(String path, @mode_t long mode, @jnr.ffi.types.dev_t long rdev) {
-        FileType type = switch ((int) mode & FileStat.S_IFMT) {
-            case FileStat.S_IFREG, 0 -> FileType.REGULAR;
-            case FileStat.S_IFIFO -> FileType.FIFO;
-            case FileStat.S_IFSOCK -> FileType.SOCKET;
-            case FileStat.S_IFCHR -> FileType.CHAR_DEVICE;
-            case FileStat.S_IFBLK -> FileType.BLOCK_DEVICE;
-            default -> null;
-        };
-        if (type == null) {
-            return -Errno.EINVAL;
-        }
-        try {
-            fs.mknod(path, type, (int) mode & 07777, rdev, caller());
-            return 0;
-        } catch (FsException e) {
-            return fail("mknod", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("mknod", path, e);
-        }
+    void release(long node, long handle) throws FsException {
+        appendHandles.remove(handle);
+        nodes.closed(node, handle);
+        fs.release(handle);
     }
 
-    @Override
-    public int link(String oldpath, String newpath) {
-        try {
-            fs.link(oldpath, newpath);
-            return 0;
-        } catch (FsException e) {
-            return fail("link", newpath, e);
-        } catch (RuntimeException | Error e) {
-            return crash("link", newpath, e);
-        }
+    // ---- directories ----
+
+    private static final byte[] DOT = {'.'};
+    private static final byte[] DOT_DOT = {'.', '.'};
+
+    long opendir(long node) throws FsException {
+        nodes.path(node); // a removed directory cannot be opened
+        long dh = nextDir.getAndIncrement();
+        dirs.put(dh, List.of());
+        return dh;
     }
 
-    // ---- metadata ----
-
-    @Override
-    public int chmod(String path, @mode_t long mode) {
-        try {
-            fs.chmod(path, (int) mode);
-            return 0;
-        } catch (FsException e) {
-            return fail("chmod", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("chmod", path, e);
+    /**
+     * The directory's entries as name bytes, "." and ".." first: listed anew when read from offset 0
+     * (opendir, rewinddir), else the listing that reading started with, so offsets stay valid.
+     */
+    List<byte[]> readdir(long node, long dirHandle, long offset) throws FsException {
+        List<byte[]> listing = dirs.get(dirHandle);
+        if (offset == 0 || listing == null) {
+            List<String> names = fs.readdir(nodes.path(node));
+            List<byte[]> l = new ArrayList<>(names.size() + 2);
+            l.add(DOT);
+            l.add(DOT_DOT);
+            for (String n : names) {
+                l.add(NameBytes.encode(n));
+            }
+            listing = l;
+            dirs.put(dirHandle, listing);
         }
+        return listing;
     }
 
-    @Override
-    public int chown(String path, long uid, long gid) {
-        try {
-            fs.chown(path, (int) uid, (int) gid);
-            return 0;
-        } catch (FsException e) {
-            return fail("chown", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("chown", path, e);
-        }
+    void releasedir(long dirHandle) {
+        dirs.remove(dirHandle);
     }
 
-    @Override
-    public int utimens(String path, Timespec[] timespec) {
-        try {
-            fs.utimens(path, instant(timespec[0]), instant(timespec[1]));
-            return 0;
-        } catch (FsException e) {
-            return fail("utimens", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("utimens", path, e);
-        }
-    }
-
-    /** null for UTIME_OMIT (leave it), now for UTIME_NOW. */
-    private static Instant instant(Timespec t) {
-        long nsec = t.tv_nsec.longValue();
-        if (nsec == UTIME_OMIT) {
-            return null;
-        }
-        if (nsec == UTIME_NOW) {
-            return Instant.now();
-        }
-        return Instant.ofEpochSecond(t.tv_sec.get(), nsec);
-    }
-
-    @Override
-    public int statfs(String path, Statvfs st) {
-        try {
-            FsStats s = fs.statfs();
-            st.f_bsize.set(s.blockSize());
-            st.f_frsize.set(s.blockSize());
-            st.f_blocks.set(s.totalBlocks());
-            st.f_bfree.set(s.freeBlocks());
-            st.f_bavail.set(s.availableBlocks());
-            st.f_files.set(s.totalInodes());
-            st.f_ffree.set(s.freeInodes());
-            st.f_favail.set(s.freeInodes());
-            st.f_namemax.set(s.maxNameLength());
-            return 0;
-        } catch (FsException e) {
-            return fail("statfs", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("statfs", path, e);
-        }
+    FsStats statfs() throws FsException {
+        return fs.statfs();
     }
 
     // ---- extended attributes ----
 
-    @Override
-    public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
-        try {
-            byte[] v = new byte[(int) size];
-            value.get(0, v, 0, v.length);
-            fs.setxattr(path, name, v, flags);
-            return 0;
-        } catch (FsException e) {
-            return fail("setxattr", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("setxattr", path, e);
-        }
+    void setxattr(long node, String name, byte[] value, int flags) throws FsException {
+        fs.setxattr(nodes.path(node), name, value, flags);
     }
 
-    @Override
-    public int getxattr(String path, String name, Pointer value, @size_t long size) {
-        try {
-            byte[] v = fs.getxattr(path, name);
-            if (size == 0) {
-                return v.length;
-            }
-            if (v.length > size) {
-                return -Errno.ERANGE;
-            }
-            value.put(0, v, 0, v.length);
-            return v.length;
-        } catch (FsException e) {
-            return e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP ? -e.errno() : fail("getxattr", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("getxattr", path, e);
-        }
+    byte[] getxattr(long node, String name) throws FsException {
+        return fs.getxattr(nodes.path(node), name);
     }
 
-    @Override
-    public int listxattr(String path, Pointer list, @size_t long size) {
-        try {
-            java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
-            for (String n : fs.listxattr(path)) {
-                names.writeBytes(ByteNameCallbacks.cString(n));
-            }
-            byte[] b = names.toByteArray();
-            if (size == 0) {
-                return b.length;
-            }
-            if (b.length > size) {
-                return -Errno.ERANGE;
-            }
-            list.put(0, b, 0, b.length);
-            return b.length;
-        } catch (FsException e) {
-            return fail("listxattr", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("listxattr", path, e);
+    /** The names, each followed by a NUL, as listxattr(2) returns them. */
+    byte[] listxattr(long node) throws FsException {
+        ByteArrayOutputStream names = new ByteArrayOutputStream();
+        for (String n : fs.listxattr(nodes.path(node))) {
+            names.writeBytes(NameBytes.encode(n));
+            names.write(0);
         }
+        return names.toByteArray();
     }
 
-    @Override
-    public int removexattr(String path, String name) {
-        try {
-            fs.removexattr(path, name);
-            return 0;
-        } catch (FsException e) {
-            return fail("removexattr", path, e);
-        } catch (RuntimeException | Error e) {
-            return crash("removexattr", path, e);
-        }
+    void removexattr(long node, String name) throws FsException {
+        fs.removexattr(nodes.path(node), name);
     }
 }

@@ -5,7 +5,6 @@ import io.ucryptfs.core.fs.FsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,13 +33,12 @@ public final class FuseMount implements AutoCloseable {
 
     private FuseMount(CryptFileSystem fs, Path mountPoint, MountSettings settings) {
         this.fs = fs;
-        this.adapter = new FuseAdapter(fs);
+        this.adapter = new FuseAdapter(fs, settings.timeouts());
         this.mountPoint = mountPoint.toAbsolutePath().normalize();
-        List<String> argv = new ArrayList<>(List.of("ucryptfs", "-f", this.mountPoint.toString()));
-        argv.addAll(List.of(settings.fuseArgs()));
+        List<String> options = settings.fuseOptions();
         this.loop = new Thread(() -> {
             try {
-                JavaThreadLoop.setup(adapter.operations(), argv.toArray(new String[0])).run(THREADS);
+                JavaThreadLoop.setup(adapter, this.mountPoint.toString(), options).run(THREADS);
             } catch (Throwable t) {
                 failure.set(t);
             } finally {
@@ -55,7 +53,12 @@ public final class FuseMount implements AutoCloseable {
      * @throws IOException when libfuse refuses or the mount does not appear within the timeout
      */
     public static FuseMount mount(CryptFileSystem fs, Path mountPoint, MountSettings settings) throws IOException {
-        FuseMount m = new FuseMount(fs, mountPoint, settings);
+        FuseMount m;
+        try {
+            m = new FuseMount(fs, mountPoint, settings);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         m.loop.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!MountTable.isFuseMount(m.mountPoint)) {

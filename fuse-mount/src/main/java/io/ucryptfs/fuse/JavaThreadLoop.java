@@ -1,25 +1,24 @@
 package io.ucryptfs.fuse;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
-import jnr.ffi.Struct;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import ru.serce.jnrfuse.struct.FuseOperations;
 
 /**
- * libfuse's multithreaded request loop, run on Java threads.
+ * A libfuse low-level session and its multithreaded request loop, run on Java threads.
  *
- * <p>Why: with {@code fuse_main_real} the requests run on libfuse's own threads, and jffi attaches such
- * a thread to the JVM for every callback and detaches it afterwards (jnr/jnr-ffi#125): each FUSE request
- * became a new Java thread (measured: 14,000 thread starts in 10 s of streaming reads, a third of the
- * read throughput). Here a fixed set of Java threads call {@code fuse_session_receive_buf} and
- * {@code fuse_session_process_buf}, so callbacks run on threads that are already attached. This is what
- * libfuse's {@code fuse_loop_mt} does, with a fixed pool instead of a growing one.
+ * <p>Why Java threads: when libfuse's own threads call into Java, jffi attaches each to the JVM for every
+ * callback and detaches it afterwards (jnr/jnr-ffi#125): each FUSE request became a new Java thread
+ * (measured: 14,000 thread starts in 10 s of streaming reads, a third of the read throughput). Here a
+ * fixed set of Java threads call {@code fuse_session_receive_buf} and {@code fuse_session_process_buf},
+ * so callbacks run on threads that are already attached. This is what libfuse's {@code fuse_loop_mt}
+ * does, with a fixed pool instead of a growing one.
  */
 final class JavaThreadLoop {
     private static final Logger log = LoggerFactory.getLogger(JavaThreadLoop.class);
@@ -33,39 +32,79 @@ final class JavaThreadLoop {
     private static final int OFF_FD = 24;
     private static final int OFF_POS = 32;
 
-    private final LibFuseLoop lib;
+    private final LowLevelFuse lib;
     private final Runtime runtime;
-    private final Pointer fuse;
-    private final Pointer mountpointOut;
+    private final String mountPoint;
     private final Pointer session;
     private final Pointer chan;
+    /** Keeps the operations table and its callbacks alive while the session runs. */
+    private final LowLevelOps ops;
     private final long bufSize;
     private final List<Thread> workers = new ArrayList<>();
 
-    private JavaThreadLoop(LibFuseLoop lib, Runtime runtime, Pointer fuse, Pointer mountpointOut) {
+    private JavaThreadLoop(LowLevelFuse lib, Runtime runtime, String mountPoint, Pointer session, Pointer chan,
+            LowLevelOps ops) {
         this.lib = lib;
         this.runtime = runtime;
-        this.fuse = fuse;
-        this.mountpointOut = mountpointOut;
-        this.session = lib.fuse_get_session(fuse);
-        this.chan = lib.fuse_session_next_chan(session, null);
+        this.mountPoint = mountPoint;
+        this.session = session;
+        this.chan = chan;
+        this.ops = ops;
         this.bufSize = lib.fuse_chan_bufsize(chan);
     }
 
+    /** libfuse.so.2, loaded once. */
+    static LowLevelFuse library() {
+        return Holder.LIB;
+    }
+
+    private static final class Holder {
+        static final LowLevelFuse LIB = LibraryLoader.create(LowLevelFuse.class).failImmediately().load("fuse");
+    }
+
     /**
-     * Mounts (libfuse's {@code fuse_setup}: parses the arguments, mounts through fusermount, makes the
-     * session). Returns once mounted; {@link #run} then serves requests.
+     * Mounts {@code mountPoint} through fusermount with {@code options} (mount options and libfuse
+     * low-level options, as {@code -o} takes them) and makes the session. Returns once mounted;
+     * {@link #run} then serves requests.
      */
-    static JavaThreadLoop setup(FuseOperations ops, String[] args) {
+    static JavaThreadLoop setup(FuseAdapter adapter, String mountPoint, List<String> options) {
         Runtime rt = Runtime.getSystemRuntime();
-        LibFuseLoop lib = LibraryLoader.create(LibFuseLoop.class).failImmediately().load("fuse");
-        Pointer mp = Memory.allocateDirect(rt, 8, true);
-        Pointer mt = Memory.allocateDirect(rt, 4, true);
-        Pointer fuse = lib.fuse_setup(args.length, args, ops, Struct.size(ops), mp, mt, null);
-        if (fuse == null || fuse.address() == 0) {
-            throw new IllegalStateException("libfuse could not mount (fuse_setup failed; see the messages above)");
+        LowLevelFuse lib = library();
+        LowLevelOps ops = new LowLevelOps(lib, adapter);
+        List<Pointer> keep = new ArrayList<>();
+        Pointer args = fuseArgs(rt, keep, "ucryptfs", "-o", String.join(",", options));
+        Pointer chan = lib.fuse_mount(mountPoint, args);
+        if (chan == null || chan.address() == 0) {
+            lib.fuse_opt_free_args(args);
+            throw new IllegalStateException("libfuse could not mount (fuse_mount failed; see the messages above)");
         }
-        return new JavaThreadLoop(lib, rt, fuse, mp);
+        Pointer session = lib.fuse_lowlevel_new(args, ops.table(), ops.tableSize(), null);
+        lib.fuse_opt_free_args(args);
+        if (session == null || session.address() == 0) {
+            lib.fuse_unmount(mountPoint, chan);
+            throw new IllegalStateException("libfuse refused the options (fuse_lowlevel_new failed; see the messages above)");
+        }
+        lib.fuse_session_add_chan(session, chan);
+        return new JavaThreadLoop(lib, rt, mountPoint, session, chan, ops);
+    }
+
+    /** A {@code struct fuse_args} (argc, argv, allocated = 0: libfuse copies before it changes it). */
+    private static Pointer fuseArgs(Runtime rt, List<Pointer> keep, String... argv) {
+        Pointer array = Memory.allocateDirect(rt, 8L * (argv.length + 1), true);
+        for (int i = 0; i < argv.length; i++) {
+            byte[] b = argv[i].getBytes(StandardCharsets.UTF_8);
+            Pointer s = Memory.allocateDirect(rt, b.length + 1, true);
+            s.put(0, b, 0, b.length);
+            keep.add(s);
+            array.putPointer(8L * i, s);
+        }
+        keep.add(array);
+        Pointer args = Memory.allocateDirect(rt, 24, true);
+        args.putInt(0, argv.length);
+        args.putPointer(8, array);
+        args.putInt(16, 0);
+        keep.add(args);
+        return args;
     }
 
     /** Serves requests on {@code threads} Java threads until unmounted, then tears the session down. */
@@ -79,7 +118,10 @@ final class JavaThreadLoop {
         for (Thread t : workers) {
             t.join();
         }
-        lib.fuse_teardown(fuse, mountpointOut.getPointer(0));
+        // as fuse_teardown: unmount (a no-op when fusermount -u already did) and free the channel, then
+        // the session
+        lib.fuse_unmount(mountPoint, chan);
+        lib.fuse_session_destroy(session);
     }
 
     private void serve() {
@@ -102,7 +144,7 @@ final class JavaThreadLoop {
                     log.debug("fuse_session_receive_buf: {}", res);
                 }
                 // unmounted (ENODEV) or a fatal error: every worker stops
-                lib.fuse_exit(fuse);
+                lib.fuse_session_exit(session);
                 break;
             }
             lib.fuse_session_process_buf(session, fbuf, chOut.getPointer(0));

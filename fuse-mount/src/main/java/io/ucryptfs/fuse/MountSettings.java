@@ -5,11 +5,10 @@ import java.util.List;
 
 /**
  * FUSE mount options, chosen for throughput (see docs/performance.md): 128 KiB reads and writes
- * ({@code big_writes}, {@code max_read}, {@code max_write}), names cached by the kernel for a second,
- * permissions checked by the kernel ({@code default_permissions}), inode numbers passed through
- * ({@code use_ino}). Attributes are not cached ({@code attr_timeout=0}): libfuse2's path-based API
- * gives each hard link its own kernel inode, so a cached stat of one name would not see a link count
- * or size changed through another.
+ * ({@code big_writes}, {@code max_read}, {@code max_write}), permissions checked by the kernel
+ * ({@code default_permissions}). How long the kernel caches names and attributes is ours to say per
+ * answer ({@link FuseAdapter.Timeouts}; {@code -o attr_timeout=S,entry_timeout=S,negative_timeout=S}
+ * change the defaults of 1, 1 and 0 seconds).
  *
  * @param fsName shown in mount tables (the lower directory)
  * @param extra raw {@code -o} options from the user, appended last
@@ -18,12 +17,19 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
 
     public static final int MAX_IO = 128 * 1024;
 
-    /** The arguments after the mount point, for libfuse2. */
-    public String[] fuseArgs() {
+    /**
+     * libfuse2 high-level options that have no meaning here: the node ids and their caching are ours
+     * ({@code use_ino}: inode numbers always pass through; {@code hard_remove}: an unlinked open file is
+     * never hidden). Accepted so that an old fstab line still mounts.
+     */
+    private static final List<String> IGNORED = List.of("use_ino", "readdir_ino", "hard_remove", "kernel_cache",
+            "auto_cache", "noauto_cache");
+
+    /** The options for libfuse's {@code fuse_mount} and {@code fuse_lowlevel_new}, without "-o". */
+    public List<String> fuseOptions() {
         List<String> o = new ArrayList<>(List.of(
                 "big_writes", "max_read=" + MAX_IO, "max_write=" + MAX_IO,
-                "attr_timeout=0", "entry_timeout=1", "negative_timeout=0",
-                "default_permissions", "use_ino",
+                "default_permissions",
                 "fsname=" + escape(fsName), "subtype=ucryptfs"));
         if (readOnly) {
             o.add("ro");
@@ -34,13 +40,55 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
         if (nonEmpty) {
             o.add("nonempty");
         }
-        o.addAll(extra);
-        List<String> args = new ArrayList<>();
-        for (String opt : o) {
-            args.add("-o");
-            args.add(opt);
+        for (String e : extra) {
+            if (!IGNORED.contains(e) && timeout(e) == null) {
+                o.add(e);
+            }
         }
-        return args.toArray(new String[0]);
+        return o;
+    }
+
+    /** The cache timeouts, with any of {@code attr_timeout=}, {@code entry_timeout=}, {@code negative_timeout=} from the options. */
+    public FuseAdapter.Timeouts timeouts() {
+        FuseAdapter.Timeouts d = FuseAdapter.Timeouts.DEFAULT;
+        double attr = d.attr();
+        double entry = d.entry();
+        double negative = d.negative();
+        for (String e : extra) {
+            String[] t = timeout(e);
+            if (t == null) {
+                continue;
+            }
+            double v = seconds(e, t[1]);
+            switch (t[0]) {
+                case "attr_timeout" -> attr = v;
+                case "entry_timeout" -> entry = v;
+                default -> negative = v;
+            }
+        }
+        return new FuseAdapter.Timeouts(attr, entry, negative);
+    }
+
+    private static String[] timeout(String option) {
+        int eq = option.indexOf('=');
+        if (eq < 0) {
+            return null;
+        }
+        String key = option.substring(0, eq);
+        return key.equals("attr_timeout") || key.equals("entry_timeout") || key.equals("negative_timeout")
+                ? new String[] {key, option.substring(eq + 1)} : null;
+    }
+
+    private static double seconds(String option, String value) {
+        try {
+            double v = Double.parseDouble(value);
+            if (v >= 0 && !Double.isInfinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("bad FUSE option " + option + ": seconds expected");
     }
 
     /** libfuse splits -o on commas; a comma or backslash in the fsname is escaped with a backslash. */

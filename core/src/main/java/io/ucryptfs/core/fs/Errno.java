@@ -31,6 +31,8 @@ public final class Errno {
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
+    /** A FUSE node id the kernel sent that we no longer know. */
+    public static final int ESTALE = 116;
     public static final int EDQUOT = 122;
 
     /** The symbolic name, for messages ("ENOENT"). */

@@ -1,0 +1,505 @@
+package io.ucryptfs.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import io.ucryptfs.core.fs.Errno;
+import io.ucryptfs.core.fs.FileAttributes;
+import io.ucryptfs.core.fs.FsException;
+import io.ucryptfs.core.fs.FsStats;
+import io.ucryptfs.core.names.NameBytes;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.Delegate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * libfuse's {@code struct fuse_lowlevel_ops}, filled with Java callbacks that decode the native
+ * arguments, call {@link FuseAdapter} and send the reply. All native layouts are here (x86-64 and
+ * aarch64 Linux, libfuse 2.9).
+ *
+ * <p>Why the low-level API: with the high-level one (jnr-fuse) libfuse owns the inodes, answers every
+ * name with one attribute timeout for all, and gives a file two kernel inodes when it has two names, so
+ * the only safe timeout was 0 and a stat of {@code a/b/c/f} cost five requests (one per component, for
+ * the permission checks). Here each answer carries its own timeouts ({@link FuseAdapter}), and a file
+ * unlinked while open keeps working through its handles instead of being renamed to
+ * {@code .fuse_hidden*}.
+ *
+ * <p>Each callback replies exactly once: the reply is its last step, and an exception before it becomes
+ * {@code fuse_reply_err}. A bug (any RuntimeException or Error) answers EIO for that request only: thrown
+ * through the native frame, it would end the worker thread.
+ */
+final class LowLevelOps {
+    private static final Logger log = LoggerFactory.getLogger(LowLevelOps.class);
+
+    /** The members of {@code fuse_lowlevel_ops} up to {@code create}; libfuse zero-fills the rest. */
+    private static final String[] MEMBERS = {
+        "init", "destroy", "lookup", "forget", "getattr", "setattr", "readlink", "mknod", "mkdir", "unlink",
+        "rmdir", "symlink", "rename", "link", "open", "read", "write", "flush", "release", "fsync", "opendir",
+        "readdir", "releasedir", "fsyncdir", "statfs", "setxattr", "getxattr", "listxattr", "removexattr",
+        "access", "create",
+    };
+
+    // struct stat (x86-64 / aarch64 glibc share these offsets for the fields we use)
+    static final int STAT_SIZE = 144;
+    private static final int ST_INO = 8;
+    private static final int ST_NLINK = 16;
+    private static final int ST_MODE = 24;
+    private static final int ST_UID = 28;
+    private static final int ST_GID = 32;
+    private static final int ST_RDEV = 40;
+    private static final int ST_SIZE = 48;
+    private static final int ST_BLKSIZE = 56;
+    private static final int ST_BLOCKS = 64;
+    private static final int ST_ATIM = 72;
+    private static final int ST_MTIM = 88;
+    private static final int ST_CTIM = 104;
+
+    // struct fuse_entry_param: ino, generation, attr, attr_timeout, entry_timeout
+    private static final int ENTRY_SIZE = 176;
+    private static final int E_INO = 0;
+    private static final int E_ATTR = 16;
+    private static final int E_ATTR_TIMEOUT = 160;
+    private static final int E_ENTRY_TIMEOUT = 168;
+
+    // struct fuse_file_info (libfuse 2.9): flags, fh_old, writepage, bit fields, fh, lock_owner
+    private static final int FI_FLAGS = 0;
+    private static final int FI_FH = 24;
+
+    // struct statvfs
+    private static final int STATVFS_SIZE = 112;
+
+    // struct fuse_ctx: uid, gid, pid, umask
+    private static final int CTX_UID = 0;
+    private static final int CTX_GID = 4;
+
+    // setattr's to_set bits (FUSE_SET_ATTR_*)
+    private static final int SET_MODE = 1;
+    private static final int SET_UID = 2;
+    private static final int SET_GID = 4;
+    private static final int SET_SIZE = 8;
+    private static final int SET_ATIME = 16;
+    private static final int SET_MTIME = 32;
+    private static final int SET_ATIME_NOW = 128;
+    private static final int SET_MTIME_NOW = 256;
+
+    /** struct fuse_dirent: ino, off, namelen, type, then the name, padded to 8 bytes. */
+    private static final int DIRENT_NAME = 24;
+    /** The inode number libfuse's high-level API gives entries it has no attributes for. */
+    private static final long UNKNOWN_INO = 0xffffffffL;
+
+    /** Linux PATH_MAX: the longest name or target the kernel hands over, NUL included. */
+    private static final int PATH_MAX = 4096;
+
+    private final LowLevelFuse lib;
+    private final FuseAdapter fs;
+    private final Runtime runtime;
+    private final Pointer table;
+    /** The callbacks' Java objects by member: jnr-ffi frees a closure when its object is collected. */
+    private final Map<String, Object> callbacks = new HashMap<>();
+    private final ThreadLocal<Scratch> scratch;
+
+    /** Per-thread native memory for the structs we reply with, and the read buffer. */
+    private static final class Scratch {
+        final Pointer entry;
+        final Pointer stat;
+        final Pointer statvfs;
+        final Pointer fi;
+        final ByteBuffer data;
+        final Pointer dataPtr;
+
+        Scratch(Runtime rt) {
+            entry = Memory.allocateDirect(rt, ENTRY_SIZE, true);
+            stat = Memory.allocateDirect(rt, STAT_SIZE, true);
+            statvfs = Memory.allocateDirect(rt, STATVFS_SIZE, true);
+            fi = Memory.allocateDirect(rt, 64, true);
+            // native memory, written through the Pointer (native byte order) and read into through a
+            // ByteBuffer view of the same bytes (core's read decrypts into it: no copy)
+            dataPtr = Memory.allocateDirect(rt, MountSettings.MAX_IO, true);
+            data = MemoryIO.getInstance().newDirectByteBuffer(dataPtr.address(), MountSettings.MAX_IO);
+        }
+    }
+
+    LowLevelOps(LowLevelFuse lib, FuseAdapter fs) {
+        this.lib = lib;
+        this.fs = fs;
+        this.runtime = Runtime.getSystemRuntime();
+        this.table = Memory.allocateDirect(runtime, MEMBERS.length * 8L, true);
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(runtime));
+        install();
+    }
+
+    /** The Java object behind a member of the table (for tests: calling it is what libfuse does). */
+    Object callback(String member) {
+        return callbacks.get(member);
+    }
+
+    /** The table for {@code fuse_lowlevel_new}. */
+    Pointer table() {
+        return table;
+    }
+
+    long tableSize() {
+        return MEMBERS.length * 8L;
+    }
+
+    // ---- the callbacks' native signatures ----
+
+    public interface Name { @Delegate void call(Pointer req, long parent, Pointer name); }
+
+    public interface Forget { @Delegate void call(Pointer req, long ino, long nlookup); }
+
+    public interface InoFi { @Delegate void call(Pointer req, long ino, Pointer fi); }
+
+    public interface Setattr { @Delegate void call(Pointer req, long ino, Pointer attr, int toSet, Pointer fi); }
+
+    public interface Ino { @Delegate void call(Pointer req, long ino); }
+
+    public interface Mknod { @Delegate void call(Pointer req, long parent, Pointer name, int mode, long rdev); }
+
+    public interface Mkdir { @Delegate void call(Pointer req, long parent, Pointer name, int mode); }
+
+    public interface Symlink { @Delegate void call(Pointer req, Pointer link, long parent, Pointer name); }
+
+    public interface Rename { @Delegate void call(Pointer req, long parent, Pointer name, long newParent, Pointer newName); }
+
+    public interface Link { @Delegate void call(Pointer req, long ino, long newParent, Pointer newName); }
+
+    public interface Read { @Delegate void call(Pointer req, long ino, long size, long off, Pointer fi); }
+
+    public interface Write { @Delegate void call(Pointer req, long ino, Pointer buf, long size, long off, Pointer fi); }
+
+    public interface Fsync { @Delegate void call(Pointer req, long ino, int datasync, Pointer fi); }
+
+    public interface Setxattr { @Delegate void call(Pointer req, long ino, Pointer name, Pointer value, long size, int flags); }
+
+    public interface Getxattr { @Delegate void call(Pointer req, long ino, Pointer name, long size); }
+
+    public interface Listxattr { @Delegate void call(Pointer req, long ino, long size); }
+
+    public interface Create { @Delegate void call(Pointer req, long parent, Pointer name, int mode, Pointer fi); }
+
+    /** A request's work; throws to answer an error. */
+    private interface Body { void run() throws FsException; }
+
+    private void install() {
+        set("lookup", Name.class, (Name) (req, parent, name) -> serve(req, "lookup", () -> {
+            FuseAdapter.Entry e;
+            try {
+                e = fs.lookup(parent, string(name));
+            } catch (FsException x) {
+                if (x.errno() == Errno.ENOENT && fs.timeouts().negative() > 0) {
+                    replyNegative(req);
+                    return;
+                }
+                throw x;
+            }
+            replyEntry(req, e);
+        }));
+        set("forget", Forget.class, (Forget) (req, ino, n) -> {
+            try {
+                fs.forget(ino, n);
+            } catch (RuntimeException | Error e) {
+                log.error("forget {}: unexpected {}", ino, e.toString(), e);
+            }
+            lib.fuse_reply_none(req);
+        });
+        set("getattr", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "getattr", () ->
+                replyAttr(req, fs.getattr(ino, handleOrNone(fi)))));
+        set("setattr", Setattr.class, (Setattr) (req, ino, attr, toSet, fi) -> serve(req, "setattr", () ->
+                replyAttr(req, fs.setattr(ino, changes(attr, toSet), handleOrNone(fi)))));
+        set("readlink", Ino.class, (Ino) (req, ino) -> serve(req, "readlink", () ->
+                lib.fuse_reply_readlink(req, cString(NameBytes.encode(fs.readlink(ino))))));
+        set("mknod", Mknod.class, (Mknod) (req, parent, name, mode, rdev) -> serve(req, "mknod", () ->
+                replyEntry(req, fs.mknod(parent, string(name), mode, rdev, caller(req)))));
+        set("mkdir", Mkdir.class, (Mkdir) (req, parent, name, mode) -> serve(req, "mkdir", () ->
+                replyEntry(req, fs.mkdir(parent, string(name), mode, caller(req)))));
+        set("unlink", Name.class, (Name) (req, parent, name) -> serve(req, "unlink", () -> {
+            fs.unlink(parent, string(name));
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("rmdir", Name.class, (Name) (req, parent, name) -> serve(req, "rmdir", () -> {
+            fs.rmdir(parent, string(name));
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("symlink", Symlink.class, (Symlink) (req, link, parent, name) -> serve(req, "symlink", () ->
+                replyEntry(req, fs.symlink(string(link), parent, string(name), caller(req)))));
+        set("rename", Rename.class, (Rename) (req, parent, name, newParent, newName) -> serve(req, "rename", () -> {
+            fs.rename(parent, string(name), newParent, string(newName));
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("link", Link.class, (Link) (req, ino, newParent, newName) -> serve(req, "link", () ->
+                replyEntry(req, fs.link(ino, newParent, string(newName)))));
+        set("open", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "open", () -> {
+            long h = fs.open(ino, fi.getInt(FI_FLAGS));
+            fi.putLong(FI_FH, h);
+            if (lib.fuse_reply_open(req, fi) != 0) {
+                fs.release(ino, h); // interrupted: the kernel will not release it
+            }
+        }));
+        set("read", Read.class, (Read) (req, ino, size, off, fi) -> serve(req, "read", () -> {
+            Scratch s = scratch.get();
+            ByteBuffer dst = s.data.clear().limit((int) Math.min(size, s.data.capacity()));
+            int n = fs.read(fi.getLong(FI_FH), dst, off);
+            lib.fuse_reply_buf(req, s.dataPtr, n);
+        }));
+        set("write", Write.class, (Write) (req, ino, buf, size, off, fi) -> serve(req, "write", () -> {
+            ByteBuffer src = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
+            lib.fuse_reply_write(req, fs.write(fi.getLong(FI_FH), src, off));
+        }));
+        set("flush", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "flush", () -> {
+            fs.flush(fi.getLong(FI_FH));
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("release", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "release", () -> {
+            fs.release(ino, fi.getLong(FI_FH));
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("fsync", Fsync.class, (Fsync) (req, ino, datasync, fi) -> serve(req, "fsync", () -> {
+            fs.fsync(fi.getLong(FI_FH), datasync != 0);
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("opendir", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "opendir", () -> {
+            long dh = fs.opendir(ino);
+            fi.putLong(FI_FH, dh);
+            if (lib.fuse_reply_open(req, fi) != 0) {
+                fs.releasedir(dh);
+            }
+        }));
+        set("readdir", Read.class, (Read) (req, ino, size, off, fi) -> serve(req, "readdir", () -> {
+            List<byte[]> names = fs.readdir(ino, fi.getLong(FI_FH), off);
+            Scratch s = scratch.get();
+            int limit = (int) Math.min(size, s.data.capacity());
+            int used = 0;
+            for (long i = Math.max(off, 0); i < names.size(); i++) {
+                int n = direntry(s.dataPtr, used, limit, names.get((int) i), i + 1);
+                if (n == 0) {
+                    break;
+                }
+                used += n;
+            }
+            lib.fuse_reply_buf(req, s.dataPtr, used);
+        }));
+        set("releasedir", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "releasedir", () -> {
+            fs.releasedir(fi.getLong(FI_FH));
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("statfs", Ino.class, (Ino) (req, ino) -> serve(req, "statfs", () -> {
+            Pointer st = scratch.get().statvfs;
+            putStatvfs(st, fs.statfs());
+            lib.fuse_reply_statfs(req, st);
+        }));
+        set("setxattr", Setxattr.class, (Setxattr) (req, ino, name, value, size, flags) -> serve(req, "setxattr", () -> {
+            byte[] v = new byte[(int) size];
+            value.get(0, v, 0, v.length);
+            fs.setxattr(ino, string(name), v, flags);
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("getxattr", Getxattr.class, (Getxattr) (req, ino, name, size) -> serve(req, "getxattr", () ->
+                replyXattr(req, fs.getxattr(ino, string(name)), size)));
+        set("listxattr", Listxattr.class, (Listxattr) (req, ino, size) -> serve(req, "listxattr", () ->
+                replyXattr(req, fs.listxattr(ino), size)));
+        set("removexattr", Name.class, (Name) (req, ino, name) -> serve(req, "removexattr", () -> {
+            fs.removexattr(ino, string(name));
+            lib.fuse_reply_err(req, 0);
+        }));
+        set("create", Create.class, (Create) (req, parent, name, mode, fi) -> serve(req, "create", () -> {
+            FuseAdapter.Created c = fs.create(parent, string(name), mode, fi.getInt(FI_FLAGS), caller(req));
+            fi.putLong(FI_FH, c.handle());
+            Pointer e = entryParam(c.entry());
+            if (lib.fuse_reply_create(req, e, fi) != 0) {
+                fs.release(c.entry().node(), c.handle());
+                fs.entryDropped(c.entry());
+            }
+        }));
+    }
+
+    private <T> void set(String member, Class<T> type, T callback) {
+        int index = List.of(MEMBERS).indexOf(member);
+        if (index < 0) {
+            throw new IllegalArgumentException(member);
+        }
+        Pointer fn = runtime.getClosureManager().getClosurePointer(type, callback);
+        callbacks.put(member, callback);
+        table.putPointer(index * 8L, fn);
+    }
+
+    /** Runs a request's body; a failure becomes its error reply. */
+    private void serve(Pointer req, String op, Body body) {
+        try {
+            body.run();
+        } catch (FsException e) {
+            int errno = e.errno();
+            if (errno == Errno.EIO || errno == Errno.EACCES && String.valueOf(e.getMessage()).contains("no key")) {
+                log.warn("{}: {}", op, e.getMessage());
+            } else if (log.isDebugEnabled()) {
+                log.debug("{}: {}", op, e.getMessage());
+            }
+            lib.fuse_reply_err(req, errno);
+        } catch (RuntimeException | Error e) {
+            // a bug must not take the mount down: EIO for this call, and the log says what happened
+            log.error("{}: unexpected {}", op, e.toString(), e);
+            lib.fuse_reply_err(req, Errno.EIO);
+        }
+    }
+
+    // ---- replies ----
+
+    private void replyEntry(Pointer req, FuseAdapter.Entry e) {
+        if (lib.fuse_reply_entry(req, entryParam(e)) != 0) {
+            fs.entryDropped(e);
+        }
+    }
+
+    private Pointer entryParam(FuseAdapter.Entry e) {
+        Pointer p = scratch.get().entry;
+        p.setMemory(0, ENTRY_SIZE, (byte) 0);
+        p.putLong(E_INO, e.node());
+        putStat(p, E_ATTR, e.attrs());
+        p.putDouble(E_ATTR_TIMEOUT, e.attrTimeout());
+        p.putDouble(E_ENTRY_TIMEOUT, e.entryTimeout());
+        return p;
+    }
+
+    /** An ENOENT the kernel may cache: an entry with node id 0. */
+    private void replyNegative(Pointer req) {
+        Pointer p = scratch.get().entry;
+        p.setMemory(0, ENTRY_SIZE, (byte) 0);
+        p.putDouble(E_ENTRY_TIMEOUT, fs.timeouts().negative());
+        lib.fuse_reply_entry(req, p);
+    }
+
+    private void replyAttr(Pointer req, FuseAdapter.Attr a) {
+        Pointer st = scratch.get().stat;
+        st.setMemory(0, STAT_SIZE, (byte) 0);
+        putStat(st, 0, a.attrs());
+        lib.fuse_reply_attr(req, st, a.timeout());
+    }
+
+    /** getxattr/listxattr: the size when asked for 0 bytes, ERANGE when it does not fit. */
+    private void replyXattr(Pointer req, byte[] v, long size) {
+        if (size == 0) {
+            lib.fuse_reply_xattr(req, v.length);
+        } else if (v.length > size) {
+            lib.fuse_reply_err(req, Errno.ERANGE);
+        } else {
+            Scratch s = scratch.get();
+            s.dataPtr.put(0, v, 0, v.length);
+            lib.fuse_reply_buf(req, s.dataPtr, v.length);
+        }
+    }
+
+    static void putStat(Pointer p, long at, FileAttributes a) {
+        int type = switch (a.type()) {
+            case REGULAR, OTHER -> FuseAdapter.S_IFREG;
+            case DIRECTORY -> FuseAdapter.S_IFDIR;
+            case SYMLINK -> FuseAdapter.S_IFLNK;
+            case FIFO -> FuseAdapter.S_IFIFO;
+            case SOCKET -> FuseAdapter.S_IFSOCK;
+            case CHAR_DEVICE -> FuseAdapter.S_IFCHR;
+            case BLOCK_DEVICE -> FuseAdapter.S_IFBLK;
+        };
+        p.putLong(at + ST_INO, a.inode());
+        p.putLong(at + ST_NLINK, a.nlink());
+        p.putInt(at + ST_MODE, type | (a.mode() & 07777));
+        p.putInt(at + ST_UID, Math.max(a.uid(), 0));
+        p.putInt(at + ST_GID, Math.max(a.gid(), 0));
+        p.putLong(at + ST_RDEV, a.rdev());
+        p.putLong(at + ST_SIZE, a.size());
+        p.putLong(at + ST_BLKSIZE, 4096);
+        p.putLong(at + ST_BLOCKS, a.blocks());
+        putTime(p, at + ST_ATIM, a.atime());
+        putTime(p, at + ST_MTIM, a.mtime());
+        putTime(p, at + ST_CTIM, a.ctime());
+    }
+
+    private static void putTime(Pointer p, long at, Instant t) {
+        p.putLong(at, t.getEpochSecond());
+        p.putLong(at + 8, t.getNano());
+    }
+
+    private static void putStatvfs(Pointer st, FsStats s) {
+        st.setMemory(0, STATVFS_SIZE, (byte) 0);
+        st.putLong(0, s.blockSize()); // f_bsize
+        st.putLong(8, s.blockSize()); // f_frsize
+        st.putLong(16, s.totalBlocks());
+        st.putLong(24, s.freeBlocks());
+        st.putLong(32, s.availableBlocks());
+        st.putLong(40, s.totalInodes());
+        st.putLong(48, s.freeInodes());
+        st.putLong(56, s.freeInodes()); // f_favail
+        st.putLong(80, s.maxNameLength()); // f_namemax
+    }
+
+    /**
+     * Writes one {@code struct fuse_dirent} at {@code at} as {@code fuse_add_direntry} does; returns its
+     * size, or 0 when it does not fit before {@code limit}.
+     */
+    private static int direntry(Pointer buf, int at, int limit, byte[] name, long nextOffset) {
+        int len = DIRENT_NAME + name.length;
+        int padded = (len + 7) & ~7;
+        if (at + padded > limit) {
+            return 0;
+        }
+        buf.putLong(at, UNKNOWN_INO);
+        buf.putLong(at + 8, nextOffset);
+        buf.putInt(at + 16, name.length);
+        buf.putInt(at + 20, 0); // DT_UNKNOWN, as libfuse's high-level API sent without attributes
+        buf.put(at + DIRENT_NAME, name, 0, name.length);
+        for (int i = len; i < padded; i++) {
+            buf.putByte(at + i, (byte) 0);
+        }
+        return padded;
+    }
+
+    // ---- arguments ----
+
+    /** The handle in a file info that may be absent (getattr, setattr: only for fstat, ftruncate). */
+    private static long handleOrNone(Pointer fi) {
+        return fi == null || fi.address() == 0 ? -1 : fi.getLong(FI_FH);
+    }
+
+    private static FuseAdapter.Changes changes(Pointer attr, int toSet) {
+        Integer mode = (toSet & SET_MODE) != 0 ? attr.getInt(ST_MODE) & 07777 : null;
+        int uid = (toSet & SET_UID) != 0 ? attr.getInt(ST_UID) : -1;
+        int gid = (toSet & SET_GID) != 0 ? attr.getInt(ST_GID) : -1;
+        Long size = (toSet & SET_SIZE) != 0 ? attr.getLong(ST_SIZE) : null;
+        Instant now = (toSet & (SET_ATIME_NOW | SET_MTIME_NOW)) != 0 ? Instant.now() : null;
+        Instant atime = (toSet & SET_ATIME_NOW) != 0 ? now
+                : (toSet & SET_ATIME) != 0 ? time(attr, ST_ATIM) : null;
+        Instant mtime = (toSet & SET_MTIME_NOW) != 0 ? now
+                : (toSet & SET_MTIME) != 0 ? time(attr, ST_MTIM) : null;
+        return new FuseAdapter.Changes(mode, uid, gid, size, atime, mtime);
+    }
+
+    private static Instant time(Pointer p, long at) {
+        return Instant.ofEpochSecond(p.getLong(at), p.getLong(at + 8));
+    }
+
+    private FuseAdapter.Caller caller(Pointer req) {
+        Pointer ctx = lib.fuse_req_ctx(req);
+        return new FuseAdapter.Caller(ctx.getInt(CTX_UID), ctx.getInt(CTX_GID));
+    }
+
+    /** A name or symlink target from the kernel, as the {@link NameBytes} String of its bytes. */
+    static String string(Pointer p) {
+        int n = p.indexOf(0, (byte) 0, PATH_MAX);
+        if (n < 0) {
+            n = PATH_MAX;
+        }
+        byte[] b = new byte[n];
+        p.get(0, b, 0, n);
+        return NameBytes.decode(b);
+    }
+
+    private static byte[] cString(byte[] b) {
+        byte[] c = new byte[b.length + 1];
+        System.arraycopy(b, 0, c, 0, b.length);
+        return c;
+    }
+}
