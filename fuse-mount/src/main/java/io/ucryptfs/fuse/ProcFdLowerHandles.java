@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
-import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
@@ -20,7 +19,10 @@ import jnr.ffi.Runtime;
 public final class ProcFdLowerHandles implements LowerHandles {
     /** O_PATH: the same value on x86-64, arm64 and the other architectures we build for (asm-generic). */
     private static final int O_PATH = 010000000;
-    private static final int FLAGS = O_PATH | OpenFlags.O_DIRECTORY.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    /** Linux's O_DIRECTORY: 0200000 on x86-64, 040000 on arm64 (asm-generic vs. arm64's own fcntl.h). */
+    private static final int O_DIRECTORY = "aarch64".equals(System.getProperty("os.arch")) ? 040000 : 0200000;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int FLAGS = O_PATH | O_DIRECTORY | O_CLOEXEC;
     private static final Path FD_DIR = Path.of("/proc/self/fd");
 
     /** The libc calls. */
