@@ -85,6 +85,7 @@ final class JavaThreadLoop {
             throw new IllegalStateException("libfuse refused the options (fuse_lowlevel_new failed; see the messages above)");
         }
         lib.fuse_session_add_chan(session, chan);
+        ops.channel(chan);
         return new JavaThreadLoop(lib, rt, mountPoint, session, chan, ops);
     }
 

@@ -63,6 +63,12 @@ public interface LowLevelFuse {
 
     int fuse_reply_xattr(Pointer req, long count);
 
+    /**
+     * Tells the kernel that a node's attributes changed without a request of its own ({@code off} -1:
+     * attributes only, not the page cache).
+     */
+    int fuse_lowlevel_notify_inval_inode(Pointer chan, long ino, long off, long len);
+
     /** The caller of a request: {@code struct fuse_ctx} (uid, gid, pid, umask). */
     Pointer fuse_req_ctx(Pointer req);
 }

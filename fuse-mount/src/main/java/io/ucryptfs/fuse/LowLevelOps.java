@@ -103,6 +103,7 @@ final class LowLevelOps {
     /** The callbacks' Java objects by member: jnr-ffi frees a closure when its object is collected. */
     private final Map<String, Object> callbacks = new HashMap<>();
     private final ThreadLocal<Scratch> scratch;
+    private volatile Pointer chan;
 
     /** Per-thread native memory for the structs we reply with, and the read buffer. */
     private static final class Scratch {
@@ -132,6 +133,11 @@ final class LowLevelOps {
         this.table = Memory.allocateDirect(runtime, MEMBERS.length * 8L, true);
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(runtime));
         install();
+    }
+
+    /** The mounted channel, for notifications to the kernel (set once mounted). */
+    void channel(Pointer chan) {
+        this.chan = chan;
     }
 
     /** The Java object behind a member of the table (for tests: calling it is what libfuse does). */
@@ -233,8 +239,14 @@ final class LowLevelOps {
             fs.rename(parent, string(name), newParent, string(newName));
             lib.fuse_reply_err(req, 0);
         }));
-        set("link", Link.class, (Link) (req, ino, newParent, newName) -> serve(req, "link", () ->
-                replyEntry(req, fs.link(ino, newParent, string(newName)))));
+        set("link", Link.class, (Link) (req, ino, newParent, newName) -> serve(req, "link", () -> {
+            FuseAdapter.Entry e = fs.link(ino, newParent, string(newName));
+            // the existing name's node may have its link count (1) cached, and the kernel does not
+            // update it: drop its cached attributes before link(2) returns (from now on they are not
+            // cached, nlink > 1)
+            invalidateAttributes(ino);
+            replyEntry(req, e);
+        }));
         set("open", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "open", () -> {
             long h = fs.open(ino, fi.getInt(FI_FLAGS));
             fi.putLong(FI_FH, h);
@@ -349,6 +361,17 @@ final class LowLevelOps {
     }
 
     // ---- replies ----
+
+    /** The kernel's cached attributes of a node, dropped (a no-op before the mount is up). */
+    private void invalidateAttributes(long ino) {
+        Pointer ch = chan;
+        if (ch != null) {
+            int rc = lib.fuse_lowlevel_notify_inval_inode(ch, ino, -1, 0);
+            if (rc != 0 && rc != -Errno.ENOENT) { // ENOENT: the kernel no longer holds the node
+                log.debug("notify_inval_inode {}: {}", ino, rc);
+            }
+        }
+    }
 
     private void replyEntry(Pointer req, FuseAdapter.Entry e) {
         if (lib.fuse_reply_entry(req, entryParam(e)) != 0) {

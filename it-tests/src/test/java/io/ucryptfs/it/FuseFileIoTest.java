@@ -62,7 +62,10 @@ class FuseFileIoTest extends FuseTestBase {
         }
     }
 
-    /** Rename and overwrite of open files; an unlinked file's handle keeps working (read, write, ftruncate, fsync). */
+    /**
+     * Rename and overwrite of open files; an unlinked file's handle keeps working (read, write, ftruncate,
+     * fsync, fstat), and its directory can be removed meanwhile.
+     */
     @Test
     void openFilesSurviveRenameOverwriteAndUnlink() throws Exception {
         mounts.mount(lower, mnt, Mounts.bare(tmp, PASS, false));
@@ -115,7 +118,15 @@ class FuseFileIoTest extends FuseTestBase {
                 check('read after ftruncate', os.pread(fd, 100, 0), b'01234')
                 os.ftruncate(fd, 9000)
                 check('grown by ftruncate', os.pread(fd, 9000, 0), b'01234' + bytes(8995))
+                st = os.fstat(fd)
+                check('fstat mode and links after unlink', (oct(st.st_mode), st.st_nlink), (oct(0o100600), 0))
+                # a write far past the end (every extent up to it is written) and a directory that can
+                # be removed while the file is open (no hidden file left in it)
+                os.pwrite(fd, b'far', 16 << 20)
+                check('read far', os.pread(fd, 3, 16 << 20), b'far')
+                os.rmdir(p('sub'))
                 os.close(fd)
+                os.mkdir(p('sub'))
                 check('top listing', sorted(os.listdir(d)), ['b', 'sub'])
                 check('sub listing after close', os.listdir(p('sub')), [])
                 print('ok')

@@ -294,8 +294,7 @@ public final class EncryptedFile implements FileContent {
         if (needed <= 64L * extentSize) {
             return; // small growth: the writes themselves report any error
         }
-        Path where = lowerPath;
-        long free = where != null ? Files.getFileStore(where).getUsableSpace() : Long.MAX_VALUE;
+        long free = freeLowerSpace();
         if (needed <= free) {
             return;
         }
@@ -312,6 +311,19 @@ public final class EncryptedFile implements FileContent {
         }
         throw new FileSystemException(name, null, "No space left on device: growing to " + newSize
                 + " bytes needs " + needed + " lower bytes, " + free + " are free");
+    }
+
+    /** The lower filesystem's free bytes, or Long.MAX_VALUE when the file has no lower path any more. */
+    private long freeLowerSpace() throws IOException {
+        Path where = lowerPath;
+        if (where == null) {
+            return Long.MAX_VALUE; // unlinked while open: the writes themselves report ENOSPC
+        }
+        try {
+            return Files.getFileStore(where).getUsableSpace();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Long.MAX_VALUE; // gone behind our back: as above
+        }
     }
 
     @Override

@@ -119,6 +119,10 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         } catch (IOException e) {
             // unlinked while open: fall through
         }
+        LowerAttributes.Raw last = f.unlinkedAttributes;
+        if (last != null) {
+            return last.toAttributes(f.content.size());
+        }
         Instant now = Instant.now();
         return new FileAttributes(FileType.REGULAR, f.content.size(), 0600, -1, -1, 0, 0, now, now, now);
     }
@@ -396,11 +400,16 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void unlink(String path) throws FsException {
         writable(path);
         try (Reach lower = paths.reach(path)) {
-            if (Files.isDirectory(lower.at(), NOFOLLOW)) {
+            LowerAttributes.Raw raw = attributes.read(lower.at());
+            if (raw.type() == FileType.DIRECTORY) {
                 throw new FsException(Errno.EISDIR, path + ": is a directory");
             }
             Files.delete(lower.at());
             sizes.invalidate(lower.lower());
+            OpenFile open = raw.type() == FileType.REGULAR ? table.find(raw.inode()) : null;
+            if (open != null && lower.lower().equals(open.lowerPath)) {
+                unlinkedWhileOpen(open, raw);
+            }
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -416,6 +425,18 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         } catch (IOException e) {
             throw IoErrors.toFs(e, from + " -> " + to);
         }
+    }
+
+    /**
+     * The lower name an open file used is gone: from now on its content has no path (an xattr header
+     * is no longer written; a new file created under the same name is not touched), and fstat shows the
+     * attributes it had, with one link less (0 for the last, as Linux shows).
+     */
+    private static void unlinkedWhileOpen(OpenFile f, LowerAttributes.Raw raw) {
+        f.unlinkedAttributes = new LowerAttributes.Raw(raw.type(), raw.size(), raw.mode(), raw.uid(), raw.gid(),
+                Math.max(raw.nlink() - 1, 0), raw.inode(), raw.ino(), raw.atime(), raw.mtime(), raw.ctime(), raw.rdev());
+        f.lowerPath = null;
+        f.content.moved(null);
     }
 
     /**

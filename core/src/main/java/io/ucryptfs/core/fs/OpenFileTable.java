@@ -21,6 +21,11 @@ final class OpenFileTable {
         final FileContent content;
         volatile Path lowerPath;
         final String plainPath;
+        /**
+         * Set when its last lower name was unlinked while open (lowerPath then null): its attributes at
+         * that moment, so fstat keeps showing its mode, owner and inode (with the live size).
+         */
+        volatile LowerAttributes.Raw unlinkedAttributes;
         int handles;
         /**
          * What keeps the paths the content was given reachable (handles on the lower directory, when its

@@ -84,6 +84,22 @@ class EcryptfsFileSystemTest {
             assertEquals(7, fs.fgetattr(h).size());
             fs.release(h);
 
+            // fstat after the unlink: the file's own mode and inode, no links; growing it far (past
+            // the free-space check, which has no lower path to ask any more) works; a new file made
+            // under the same name meanwhile is another file
+            long g = fs.create("/g", 0640);
+            long inode = fs.fgetattr(g).inode();
+            fs.unlink("/g");
+            FileAttributes a = fs.fgetattr(g);
+            assertEquals(0640, a.mode());
+            assertEquals(inode, a.inode());
+            assertEquals(0, a.nlink());
+            writeFile(fs, "/g", bytes("new"));
+            fs.write(g, ByteBuffer.wrap(bytes("far")), 16 << 20);
+            assertEquals((16 << 20) + 3, fs.fgetattr(g).size());
+            fs.release(g);
+            assertArrayEquals(bytes("new"), readFile(fs, "/g"));
+
             long m = fs.create("/a", 0644);
             fs.write(m, ByteBuffer.wrap(bytes("one")), 0);
             fs.rename("/a", "/b");
