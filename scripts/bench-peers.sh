@@ -3,7 +3,8 @@
 # writes the result lines to docs/performance-data/DATE/fsbench-peers.tsv (and stdout).
 #
 #   scripts/bench-peers.sh [PEER ...]      default: plain bindfs gocryptfs encfs securefs ucryptfs
-# Knobs: FSBENCH_* (see ../shared/bench/fsbench.sh), BENCH_DIR (default /var/tmp/ucryptfs-bench).
+# Knobs: FSBENCH_* (see ../shared/bench/fsbench.sh), BENCH_DIR (default /var/tmp/ucryptfs-bench),
+# BENCH_TSV (the result file, default docs/performance-data/DATE/fsbench-peers.tsv).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
@@ -13,7 +14,7 @@ peers=("$@")
 dir="${BENCH_DIR:-/var/tmp/ucryptfs-bench}"
 out="$ROOT/docs/performance-data/$(date -u +%F)"
 mkdir -p "$out"
-tsv="$out/fsbench-peers.tsv"
+tsv="${BENCH_TSV:-$out/fsbench-peers.tsv}"
 export FSBENCH_OUT="$tsv" FSBENCH_QUIET_CPU="${FSBENCH_QUIET_CPU:-30}"
 "$ROOT/ucryptfs" --version >/dev/null   # build now, not inside a timed step
 pass="$dir/ucryptfs.pass"

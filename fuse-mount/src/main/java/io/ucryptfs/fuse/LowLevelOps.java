@@ -1,6 +1,5 @@
 package io.ucryptfs.fuse;
 
-import com.kenai.jffi.MemoryIO;
 import io.ucryptfs.core.fs.Errno;
 import io.ucryptfs.core.fs.FileAttributes;
 import io.ucryptfs.core.fs.FsException;
@@ -105,24 +104,26 @@ final class LowLevelOps {
     private final ThreadLocal<Scratch> scratch;
     private volatile Pointer chan;
 
-    /** Per-thread native memory for the structs we reply with, and the read buffer. */
+    /**
+     * Per-thread memory: the native structs we reply with, a native buffer for read replies and
+     * directory listings, and a Java array that file data passes through. Why the array and a copy:
+     * the JDK's AES runs on arrays, and given direct buffers it copies through its own small arrays
+     * chunk by chunk (measured: 1 GiB sequential write 290 MB/s through direct buffers, 344 with the
+     * copy).
+     */
     private static final class Scratch {
         final Pointer entry;
         final Pointer stat;
         final Pointer statvfs;
-        final Pointer fi;
-        final ByteBuffer data;
         final Pointer dataPtr;
+        final byte[] array;
 
         Scratch(Runtime rt) {
             entry = Memory.allocateDirect(rt, ENTRY_SIZE, true);
             stat = Memory.allocateDirect(rt, STAT_SIZE, true);
             statvfs = Memory.allocateDirect(rt, STATVFS_SIZE, true);
-            fi = Memory.allocateDirect(rt, 64, true);
-            // native memory, written through the Pointer (native byte order) and read into through a
-            // ByteBuffer view of the same bytes (core's read decrypts into it: no copy)
             dataPtr = Memory.allocateDirect(rt, MountSettings.MAX_IO, true);
-            data = MemoryIO.getInstance().newDirectByteBuffer(dataPtr.address(), MountSettings.MAX_IO);
+            array = new byte[MountSettings.MAX_IO];
         }
     }
 
@@ -256,13 +257,15 @@ final class LowLevelOps {
         }));
         set("read", Read.class, (Read) (req, ino, size, off, fi) -> serve(req, "read", () -> {
             Scratch s = scratch.get();
-            ByteBuffer dst = s.data.clear().limit((int) Math.min(size, s.data.capacity()));
-            int n = fs.read(fi.getLong(FI_FH), dst, off);
+            int n = fs.read(fi.getLong(FI_FH), ByteBuffer.wrap(s.array, 0, (int) Math.min(size, s.array.length)), off);
+            s.dataPtr.put(0, s.array, 0, n);
             lib.fuse_reply_buf(req, s.dataPtr, n);
         }));
         set("write", Write.class, (Write) (req, ino, buf, size, off, fi) -> serve(req, "write", () -> {
-            ByteBuffer src = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
-            lib.fuse_reply_write(req, fs.write(fi.getLong(FI_FH), src, off));
+            byte[] a = scratch.get().array;
+            int n = (int) Math.min(size, a.length); // libfuse never hands more than max_write
+            buf.get(0, a, 0, n);
+            lib.fuse_reply_write(req, fs.write(fi.getLong(FI_FH), ByteBuffer.wrap(a, 0, n), off));
         }));
         set("flush", InoFi.class, (InoFi) (req, ino, fi) -> serve(req, "flush", () -> {
             fs.flush(fi.getLong(FI_FH));
@@ -286,7 +289,7 @@ final class LowLevelOps {
         set("readdir", Read.class, (Read) (req, ino, size, off, fi) -> serve(req, "readdir", () -> {
             List<byte[]> names = fs.readdir(ino, fi.getLong(FI_FH), off);
             Scratch s = scratch.get();
-            int limit = (int) Math.min(size, s.data.capacity());
+            int limit = (int) Math.min(size, MountSettings.MAX_IO);
             int used = 0;
             for (long i = Math.max(off, 0); i < names.size(); i++) {
                 int n = direntry(s.dataPtr, used, limit, names.get((int) i), i + 1);

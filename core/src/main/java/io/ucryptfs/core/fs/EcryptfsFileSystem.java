@@ -100,7 +100,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         long size = raw.size();
         if (raw.type() == FileType.REGULAR) {
             OpenFile open = table.find(raw.inode());
-            size = open != null ? open.content.size() : sizes.sizeOf(lower.lower(), lower.at(), raw.inode(), raw.size(), raw.mtime());
+            size = open != null ? open.content.size() : sizes.sizeOf(lower.at(), raw.inode(), raw.size(), raw.mtime());
         } else if (raw.type() == FileType.SYMLINK) {
             size = NameBytes.length(readlink(lower.at(), path));
         }
@@ -387,7 +387,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 throw IoErrors.toFs(e, last.plainPath);
             } finally {
                 if (last.lowerPath != null && last.content.revoked()) {
-                    sizes.invalidate(last.lowerPath); // a new open after an unlock may have written since
+                    sizes.invalidate(last.inode); // a new open after an unlock may have written since
                 } else if (last.lowerPath != null) {
                     rememberSize(last);
                 }
@@ -405,7 +405,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 throw new FsException(Errno.EISDIR, path + ": is a directory");
             }
             Files.delete(lower.at());
-            sizes.invalidate(lower.lower());
+            sizes.invalidate(raw.inode());
             OpenFile open = raw.type() == FileType.REGULAR ? table.find(raw.inode()) : null;
             if (open != null && lower.lower().equals(open.lowerPath)) {
                 unlinkedWhileOpen(open, raw);
@@ -420,8 +420,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         writable(from);
         try (Reach src = paths.reach(from); Reach dst = paths.reach(to)) {
             Files.move(src.at(), dst.at(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            movedOpenFiles(src.lower(), dst.lower());
-            sizes.invalidateAll();
+            movedOpenFiles(src.lower(), dst.lower()); // sizes are kept by inode: a rename keeps them
         } catch (IOException e) {
             throw IoErrors.toFs(e, from + " -> " + to);
         }
@@ -444,14 +443,14 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
      * the header again (which would also bump the lower atime an utimens just set).
      */
     private void rememberSize(OpenFile f) {
-        sizes.invalidate(f.lowerPath);
+        sizes.invalidate(f.inode);
         if (!(f.content instanceof io.ucryptfs.core.file.EncryptedFile)) {
             return; // a passthrough file's size is its lower size, read with its attributes
         }
         try (Reach lower = paths.reach(f.lowerPath)) {
             LowerAttributes.Raw after = attributes.read(lower.at());
             if (after.inode().equals(f.inode)) {
-                sizes.remember(f.lowerPath, after.inode(), after.size(), after.mtime(), f.content.size());
+                sizes.remember(after.inode(), after.size(), after.mtime(), f.content.size());
             }
         } catch (IOException e) {
             // gone or unreadable: the next getattr finds out
@@ -626,12 +625,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             // the plaintext size, known now, stays known: re-reading the header after the mtime changed
             // would bump the lower atime that is being set (relatime)
             long plainSize = raw.type() == FileType.REGULAR && open == null
-                    ? sizes.sizeOf(reach.lower(), lower, raw.inode(), raw.size(), raw.mtime()) : -1;
+                    ? sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime()) : -1;
             BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
             v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
             if (plainSize >= 0) {
                 LowerAttributes.Raw after = attributes.read(lower);
-                sizes.remember(reach.lower(), after.inode(), after.size(), after.mtime(), plainSize);
+                sizes.remember(after.inode(), after.size(), after.mtime(), plainSize);
             }
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
