@@ -279,7 +279,8 @@ public final class MountCommand implements Callable<Integer> {
     }
 
     /**
-     * A daemon's JVM sized for what it holds: the page cache plus room for open files and names,
+     * A daemon's JVM sized for what it holds: the page cache plus room for open files, names and
+     * the kernel's inodes,
      * the serial collector (small heap, two cores), a small code cache. Without this the JVM sizes
      * its heap from the machine's memory (a quarter of it) and the daemon's RSS grows past 300 MiB.
      * The incubating Vector API lets core derive a run of extent IVs in SIMD lanes (its one-line
@@ -294,8 +295,12 @@ public final class MountCommand implements Callable<Integer> {
         if (custom != null && !custom.isBlank()) {
             return List.of(custom.trim().split("\\s+"));
         }
-        long heapMiB = (cacheBytes >> 20) + 96;
+        // the cache, plus what the kernel's inodes cost us: a node per name it holds (NodeTable, ~200
+        // bytes each; a walk of a 1,000,000-file tree keeps that many until the kernel forgets them).
+        // The heap grows only as far as it is used, and gives memory back after a full collection.
+        long heapMiB = (cacheBytes >> 20) + 384;
         List<String> o = new ArrayList<>(List.of("-Xms32m", "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC",
+                "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
                 "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector"));
         if (jvmHas("TrimNativeHeapInterval")) { // the daemon runs on this same JVM
             o.add("-XX:TrimNativeHeapInterval=5000");

@@ -386,10 +386,11 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             } catch (IOException e) {
                 throw IoErrors.toFs(e, last.plainPath);
             } finally {
-                if (last.lowerPath != null && last.content.revoked()) {
+                Path lowerPath = last.lowerPath; // read once: an unlink or rename may clear it meanwhile
+                if (lowerPath != null && last.content.revoked()) {
                     sizes.invalidate(last.inode); // a new open after an unlock may have written since
-                } else if (last.lowerPath != null) {
-                    rememberSize(last);
+                } else if (lowerPath != null) {
+                    rememberSize(last, lowerPath);
                 }
                 last.closePins();
             }
@@ -442,12 +443,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
      * The plaintext size of a file just closed is known: remember it, so the next getattr need not read
      * the header again (which would also bump the lower atime an utimens just set).
      */
-    private void rememberSize(OpenFile f) {
+    private void rememberSize(OpenFile f, Path lowerPath) {
         sizes.invalidate(f.inode);
         if (!(f.content instanceof io.ucryptfs.core.file.EncryptedFile)) {
             return; // a passthrough file's size is its lower size, read with its attributes
         }
-        try (Reach lower = paths.reach(f.lowerPath)) {
+        try (Reach lower = paths.reach(lowerPath)) {
             LowerAttributes.Raw after = attributes.read(lower.at());
             if (after.inode().equals(f.inode)) {
                 sizes.remember(after.inode(), after.size(), after.mtime(), f.content.size());

@@ -122,7 +122,7 @@ final class OpenFileTable {
             throw new FsException(Errno.EBADF, "no open file with handle " + h);
         }
         OpenFile f = handle.file();
-        FsException[] failed = new FsException[1];
+        Exception[] failed = new Exception[1];
         byInode.compute(f.inode, (k, current) -> {
                 if (current != f) {
                     // not the table's entry (drained or detached): just count down
@@ -130,7 +130,7 @@ final class OpenFileTable {
                         detached.remove(f);
                         try {
                             closer.close(f);
-                        } catch (FsException e) {
+                        } catch (FsException | RuntimeException e) {
                             failed[0] = e;
                         }
                     }
@@ -141,15 +141,19 @@ final class OpenFileTable {
                 }
                 try {
                     closer.close(f);
-                } catch (FsException e) {
+                } catch (FsException | RuntimeException e) {
                     // closed all the same (the file wiped its key): the entry must go, or every later
-                    // open of this file would get the dead one
+                    // open of this file would get the dead one (a bug thrown out of compute would
+                    // have left it in the map)
                     failed[0] = e;
                 }
                 return null;
             });
-        if (failed[0] != null) {
-            throw failed[0];
+        if (failed[0] instanceof FsException e) {
+            throw e;
+        }
+        if (failed[0] instanceof RuntimeException e) {
+            throw e;
         }
     }
 
