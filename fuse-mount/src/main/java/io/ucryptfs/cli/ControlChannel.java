@@ -55,13 +55,15 @@ final class ControlChannel implements AutoCloseable, TokenLock.Target {
     private final UserPrincipal owner;
     private final UserPrincipal root;
     private final Thread acceptor;
+    private final Runnable afterLock;
     /** Why the mount is locked ({@link #BY_COMMAND}, or the token watch's reason); null when unlocked. */
     private String lockedBy;
 
     static final String BY_COMMAND = "lock-command";
 
     private ControlChannel(Path socket, ServerSocketChannel server, EcryptfsFileSystem fs, Unlocker unlocker,
-            UserPrincipal owner, UserPrincipal root) {
+            UserPrincipal owner, UserPrincipal root, Runnable afterLock) {
+        this.afterLock = afterLock;
         this.socket = socket;
         this.server = server;
         this.fs = fs;
@@ -74,6 +76,14 @@ final class ControlChannel implements AutoCloseable, TokenLock.Target {
 
     /** Binds the socket at {@code socket} (a stale one from a killed daemon is replaced) and serves it. */
     static ControlChannel start(Path socket, EcryptfsFileSystem fs, Unlocker unlocker) throws IOException {
+        return start(socket, fs, unlocker, () -> { });
+    }
+
+    /**
+     * @param afterLock run after each lock, outside every lock of ours (the mount drops the kernel's
+     *     cached plaintext pages there)
+     */
+    static ControlChannel start(Path socket, EcryptfsFileSystem fs, Unlocker unlocker, Runnable afterLock) throws IOException {
         Files.deleteIfExists(socket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -82,7 +92,7 @@ final class ControlChannel implements AutoCloseable, TokenLock.Target {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
             UserPrincipal owner = Files.getOwner(socket);
             UserPrincipal root = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root");
-            ControlChannel c = new ControlChannel(socket, server, fs, unlocker, owner, root);
+            ControlChannel c = new ControlChannel(socket, server, fs, unlocker, owner, root, afterLock);
             c.acceptor.start();
             return c;
         } catch (IOException | RuntimeException e) {
@@ -167,6 +177,11 @@ final class ControlChannel implements AutoCloseable, TokenLock.Target {
         EcryptfsFileSystem.LockResult r = fs.lock(openFiles);
         if (!was || lockedBy == null) {
             lockedBy = reason;
+        }
+        try {
+            afterLock.run();
+        } catch (RuntimeException e) {
+            log.warn("after the lock: {}", e.toString());
         }
         return r;
     }

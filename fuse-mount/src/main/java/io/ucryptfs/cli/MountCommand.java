@@ -177,7 +177,11 @@ public final class MountCommand implements Callable<Integer> {
         if (fs instanceof EcryptfsFileSystem efs) {
             try {
                 StateFiles.privateDir();
-                control = ControlChannel.start(StateFiles.control(mountPoint), efs, this::unlockKeys);
+                FuseMount mounted = m;
+                control = ControlChannel.start(StateFiles.control(mountPoint), efs, this::unlockKeys, () -> {
+                    int n = mounted.dropKernelCaches();
+                    org.slf4j.LoggerFactory.getLogger(MountCommand.class).info("locked: the kernel's cached pages and attributes of {} nodes dropped", n);
+                });
             } catch (IOException e) {
                 m.close();
                 throw new UserError(UserError.FAILURE, "cannot make the control socket: " + e.getMessage(), e);

@@ -91,9 +91,29 @@ public final class FuseAdapter {
     private final Map<Long, List<byte[]>> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextDir = new AtomicLong(1);
 
+    /** Drops the kernel's cached pages and attributes of one node (set by {@link LowLevelOps}). */
+    private volatile java.util.function.LongConsumer kernelInvalidator = id -> { };
+
     public FuseAdapter(CryptFileSystem fs, Timeouts timeouts) {
         this.fs = fs;
         this.timeouts = timeouts;
+    }
+
+    void kernelInvalidator(java.util.function.LongConsumer invalidator) {
+        this.kernelInvalidator = invalidator;
+    }
+
+    /**
+     * Drops every page of plaintext and every attribute the kernel has cached for this mount (after
+     * a lock: a descriptor opened before it, or an mmap, would otherwise still read cached pages
+     * without reaching the daemon). Returns how many nodes were told.
+     */
+    public int dropKernelCaches() {
+        long[] ids = nodes.ids();
+        for (long id : ids) {
+            kernelInvalidator.accept(id);
+        }
+        return ids.length;
     }
 
     Timeouts timeouts() {

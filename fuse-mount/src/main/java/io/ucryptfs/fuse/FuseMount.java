@@ -89,6 +89,11 @@ public final class FuseMount implements AutoCloseable {
         return c.getMessage() != null ? c.getMessage() : c.toString();
     }
 
+    /** See {@link FuseAdapter#dropKernelCaches}. */
+    public int dropKernelCaches() {
+        return adapter.dropKernelCaches();
+    }
+
     public Path mountPoint() {
         return mountPoint;
     }

@@ -134,6 +134,7 @@ final class LowLevelOps {
         this.table = Memory.allocateDirect(runtime, MEMBERS.length * 8L, true);
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(runtime));
         install();
+        fs.kernelInvalidator(this::invalidatePagesAndAttributes);
     }
 
     /** The mounted channel, for notifications to the kernel (set once mounted). */
@@ -364,6 +365,14 @@ final class LowLevelOps {
     }
 
     // ---- replies ----
+
+    /** The kernel's cached pages (all of them) and attributes of a node, dropped. */
+    private void invalidatePagesAndAttributes(long ino) {
+        Pointer ch = chan;
+        if (ch != null) {
+            lib.fuse_lowlevel_notify_inval_inode(ch, ino, 0, 0);
+        }
+    }
 
     /** The kernel's cached attributes of a node, dropped (a no-op before the mount is up). */
     private void invalidateAttributes(long ino) {

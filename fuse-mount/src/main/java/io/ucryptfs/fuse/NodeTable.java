@@ -179,6 +179,11 @@ final class NodeTable {
         return n != null && (n == root || n.name != null);
     }
 
+    /** The ids of every node the kernel holds, the root's included. */
+    synchronized long[] ids() {
+        return byId.keySet().stream().mapToLong(Long::longValue).toArray();
+    }
+
     /** Nodes the kernel holds (for tests and the log). */
     synchronized int size() {
         return byId.size();

@@ -38,6 +38,9 @@ class FuseAdapterCrashTest {
                     if (method.getName().equals("fuse_reply_err")) {
                         errors.add((Integer) args[1]);
                     }
+                    if (method.getName().equals("fuse_req_ctx")) {
+                        return Memory.allocateDirect(Runtime.getSystemRuntime(), 16, true); // uid, gid, pid, umask: 0
+                    }
                     if (method.getReturnType() == int.class) {
                         return 0;
                     }
@@ -46,7 +49,8 @@ class FuseAdapterCrashTest {
     }
 
     private static Pointer cString(String s) {
-        Pointer p = Memory.allocateDirect(Runtime.getSystemRuntime(), s.length() + 1, true);
+        // as large as libfuse's buffers: names are read up to PATH_MAX, not past their NUL
+        Pointer p = Memory.allocateDirect(Runtime.getSystemRuntime(), 4096, true);
         p.put(0, s.getBytes(), 0, s.length());
         return p;
     }

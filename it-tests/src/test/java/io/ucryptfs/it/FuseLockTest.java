@@ -79,9 +79,12 @@ class FuseLockTest extends FuseTestBase {
         Data.writeRandom(mnt.resolve("held"), 1 << 20, 7);
         Holder h = hold(mnt.resolve("held"));
         assertEquals("ok", h.ask("write 5 written-before-the-lock"));
+        assertTrue(h.ask("pread 8192 16").startsWith("data "), "read before the lock: its pages now in the kernel's cache");
 
         Cmd.Result lock = cli("lock", "--lock-open-files", mnt.toString()).assertOk();
         assertTrue(lock.out().contains("1 open file(s) cut off"), lock.describe());
+        // first, before any 'read' (which drops the file's cached pages itself)
+        assertEquals("err 13", h.ask("pread 8192 16"), "pages cached before the lock were dropped from the kernel's cache");
         assertEquals("err 13", h.ask("write 0 x"), "writes through the held handle fail");
         assertEquals("err 13", h.ask("fsync"));
         assertEquals("err 13", h.ask("read 900000 10"), "reads that reach the daemon fail");

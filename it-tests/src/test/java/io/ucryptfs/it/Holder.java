@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A python3 process holding one file open read-write across a lock, doing what it is told line by
- * line ({@code write OFF TEXT}, {@code fsync}, {@code read OFF LEN}, {@code open PATH}) and answering
+ * line ({@code write OFF TEXT}, {@code fsync}, {@code read OFF LEN}, {@code pread OFF LEN} (hex, through
+ * the page cache), {@code open PATH}) and answering
  * {@code ok}, {@code data ...} or {@code err ERRNO}.
  */
 final class Holder implements AutoCloseable {
@@ -31,6 +32,9 @@ final class Holder implements AutoCloseable {
                         # drop the kernel's cached pages of this file first, so the read reaches the daemon
                         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
                         print('data ' + os.pread(fd, int(cmd[2]), int(cmd[1])).decode(), flush=True)
+                    elif cmd[0] == 'pread':
+                        # as the kernel's page cache has it, if it has it
+                        print('data ' + os.pread(fd, int(cmd[2]), int(cmd[1])).hex(), flush=True)
                     elif cmd[0] == 'open':
                         os.close(os.open(cmd[1], os.O_RDONLY)); print('ok', flush=True)
                 except OSError as e:
