@@ -4,8 +4,11 @@
 # tree, then the JIT compile time (jstat -compiler). Root (drop_caches). docs/performance.md cites it.
 #   UCRYPTFS_DAEMON_JAVA_OPTS="..." scripts/dev/jit-warmup.sh LABEL
 cd "$(dirname "$0")/../.."
+set -u
 B=/var/tmp/jx-$1; rm -rf $B; mkdir -p $B/l $B/m
-./ucryptfs mount --ecryptfs --fnek --passfile /var/tmp/ucryptfs-bench/ucryptfs.pass $B/l $B/m >/dev/null
+printf 'jit-warmup-passphrase\n' > $B/pass
+[ -f /var/tmp/fsbench-cache/linux-subset.tar ] || { echo "run ../shared/bench/fsbench.sh once first (it makes the untar tree)" >&2; exit 2; }
+./ucryptfs mount --ecryptfs --fnek --passfile $B/pass $B/l $B/m >/dev/null
 P=$(pgrep -f "io.ucryptfs.*jx-$1/m" | head -1)
 cpu() { awk '{print $14+$15}' /proc/$P/stat; }
 s=$(date +%s.%N); dd if=/dev/zero of=$B/m/big bs=1M count=1024 conv=fsync status=none; e=$(date +%s.%N)
