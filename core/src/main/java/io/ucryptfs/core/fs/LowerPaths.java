@@ -32,9 +32,9 @@ final class LowerPaths {
     /**
      * Encrypted names of recently used components: names are deterministic, and every operation
      * encrypts each component of its path again (an AES and a base64 pass each), so this saves most of
-     * the name crypto of a tree walk.
+     * the name crypto of a tree walk. Maintenance on the calling thread (see PlaintextSizes).
      */
-    private final Cache<String, String> encrypted = Caffeine.newBuilder().maximumSize(50_000).build();
+    private final Cache<String, String> encrypted = Caffeine.newBuilder().maximumSize(50_000).executor(Runnable::run).build();
 
     LowerPaths(Path root, NameCipher names) {
         this(root, names, null, PATH_LIMIT);
