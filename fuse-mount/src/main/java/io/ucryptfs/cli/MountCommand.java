@@ -302,7 +302,7 @@ public final class MountCommand implements Callable<Integer> {
         // the cache, plus what the kernel's inodes cost us: a node per name it holds (NodeTable, ~200
         // bytes each; a walk of a 1,000,000-file tree keeps that many until the kernel forgets them).
         // The heap grows only as far as it is used, and gives memory back after a full collection.
-        long heapMiB = (cacheBytes >> 20) + 384;
+        long heapMiB = (cacheBytes >> 20) + 256;
         List<String> o = new ArrayList<>(List.of("-Xms32m", "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC",
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
                 "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector"));
