@@ -305,7 +305,9 @@ public final class MountCommand implements Callable<Integer> {
         long heapMiB = (cacheBytes >> 20) + 256;
         List<String> o = new ArrayList<>(List.of("-Xms32m", "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC",
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
-                "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector"));
+                "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector",
+                // lower stats through the JDK's own file attributes (core's UnixStat), not the string-keyed view
+                "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED"));
         if (jvmHas("TrimNativeHeapInterval")) { // the daemon runs on this same JVM
             o.add("-XX:TrimNativeHeapInterval=5000");
         }

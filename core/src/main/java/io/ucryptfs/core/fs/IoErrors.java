@@ -25,6 +25,9 @@ final class IoErrors {
     }
 
     static int errnoOf(IOException e) {
+        if (e instanceof UnixStat.Missing m) {
+            return m.errno;
+        }
         if (e instanceof NoSuchFileException) {
             return Errno.ENOENT;
         }

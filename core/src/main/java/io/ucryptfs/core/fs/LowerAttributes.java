@@ -14,8 +14,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads and sets the POSIX attributes of lower files: through the JDK's "unix" attribute view where
- * the lower filesystem has it (the real one), else through the "posix" view (jimfs in tests).
+ * Reads and sets the POSIX attributes of lower files: on the real lower filesystem with one lstat
+ * through {@link UnixStat} (or the JDK's "unix" attribute view when that is not open to us), else
+ * through the "posix" view (jimfs in tests).
  */
 final class LowerAttributes {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
@@ -33,6 +34,18 @@ final class LowerAttributes {
     }
 
     Raw read(Path p) throws IOException {
+        if (UnixStat.handles(p)) {
+            Raw raw = UnixStat.lstat(p);
+            if (raw != null) {
+                return raw;
+            }
+            // another error than a missing file: the view below throws the JDK's exception for it
+        }
+        return readThroughViews(p);
+    }
+
+    /** The same through the JDK's attribute views (and what tests compare {@link UnixStat} with). */
+    Raw readThroughViews(Path p) throws IOException {
         Map<String, Object> unix = unixAttributes(p);
         if (unix != null) {
             // one stat(2) for everything, on the real lower filesystem
