@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * FUSE's inode-based operations over the path-based {@link CryptFileSystem}: node ids become paths
  * ({@link NodeTable}), and the answers say how long the kernel may cache them. Plain Java, no native
- * types ({@link LowLevelOps} turns native arguments into these calls and the results into replies), so
+ * types ({@link KernelRequests} turns the kernel's requests into these calls and the results into replies), so
  * the binding could be swapped. Every failure is an {@link FsException}.
  *
  * <p>Caching: names and attributes are cached by the kernel for {@link Timeouts#entry} and
@@ -91,7 +91,7 @@ public final class FuseAdapter {
     private final Map<Long, List<byte[]>> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextDir = new AtomicLong(1);
 
-    /** Drops the kernel's cached pages and attributes of one node (set by {@link LowLevelOps}). */
+    /** Drops the kernel's cached pages and attributes of one node (set by {@link KernelRequests}). */
     private volatile java.util.function.LongConsumer kernelInvalidator = id -> { };
 
     public FuseAdapter(CryptFileSystem fs, Timeouts timeouts) {

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One mounted filesystem: starts libfuse's loop on its own thread, says when the mount answers, and
+ * One mounted filesystem: starts the request loop ({@link FuseSession}) on its own thread, says when the mount answers, and
  * unmounts cleanly (kernel mount gone, then every open file written back) on {@link #close()}, on
  * SIGINT/SIGTERM (a shutdown hook) or when someone runs {@code ucryptfs umount}/{@code fusermount -u}.
  */
@@ -36,9 +36,10 @@ public final class FuseMount implements AutoCloseable {
         this.adapter = new FuseAdapter(fs, settings.timeouts());
         this.mountPoint = mountPoint.toAbsolutePath().normalize();
         List<String> options = settings.fuseOptions();
+        int maxWrite = settings.maxWrite();
         this.loop = new Thread(() -> {
             try {
-                JavaThreadLoop.setup(adapter, this.mountPoint.toString(), options).run(THREADS);
+                FuseSession.mount(adapter, this.mountPoint.toString(), options, maxWrite).run(THREADS);
             } catch (Throwable t) {
                 failure.set(t);
             } finally {

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * FUSE mount options, chosen for throughput (see docs/performance.md): 128 KiB reads and writes
- * ({@code big_writes}, {@code max_read}, {@code max_write}), permissions checked by the kernel
- * ({@code default_permissions}). How long the kernel caches names and attributes is ours to say per
+ * FUSE mount options, chosen for throughput (see docs/performance.md): writes of up to 1 MiB a request
+ * ({@link #maxWrite}, asked for in our INIT answer; {@code -o max_write=N} lowers it), reads of as much
+ * ({@code max_read}), permissions checked by the kernel ({@code default_permissions}). How long the kernel caches names and attributes is ours to say per
  * answer ({@link FuseAdapter.Timeouts}; {@code -o attr_timeout=S,entry_timeout=S,negative_timeout=S}
  * change the defaults of 1, 1 and 0 seconds).
  *
@@ -15,20 +15,22 @@ import java.util.List;
  */
 public record MountSettings(String fsName, boolean readOnly, boolean allowOther, boolean nonEmpty, List<String> extra) {
 
-    public static final int MAX_IO = 128 * 1024;
+    /** The largest read or write request: the kernel's limit (256 pages) since Linux 4.20. */
+    public static final int MAX_IO = 1024 * 1024;
 
     /**
      * libfuse2 high-level options that have no meaning here: the node ids and their caching are ours
      * ({@code use_ino}: inode numbers always pass through; {@code hard_remove}: an unlinked open file is
-     * never hidden). Accepted so that an old fstab line still mounts.
+     * never hidden), and libfuse2 low-level options whose job is ours now ({@code big_writes}: always;
+     * {@code async_read}: always). Accepted so that an old fstab line still mounts.
      */
     private static final List<String> IGNORED = List.of("use_ino", "readdir_ino", "hard_remove", "kernel_cache",
-            "auto_cache", "noauto_cache");
+            "auto_cache", "noauto_cache", "big_writes", "async_read");
 
-    /** The options for libfuse's {@code fuse_mount} and {@code fuse_lowlevel_new}, without "-o". */
+    /** The mount options for libfuse's {@code fuse_mount}, without "-o". */
     public List<String> fuseOptions() {
         List<String> o = new ArrayList<>(List.of(
-                "big_writes", "max_read=" + MAX_IO, "max_write=" + MAX_IO,
+                "max_read=" + MAX_IO,
                 "default_permissions",
                 "fsname=" + escape(fsName), "subtype=ucryptfs"));
         if (readOnly) {
@@ -41,11 +43,29 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
             o.add("nonempty");
         }
         for (String e : extra) {
-            if (!IGNORED.contains(e) && timeout(e) == null) {
+            if (!IGNORED.contains(e) && timeout(e) == null && !e.startsWith("max_write=")) {
                 o.add(e);
             }
         }
         return o;
+    }
+
+    /** The largest write request to ask of the kernel: {@link #MAX_IO}, or less with {@code -o max_write=N}. */
+    public int maxWrite() {
+        int max = MAX_IO;
+        for (String e : extra) {
+            if (e.startsWith("max_write=")) {
+                try {
+                    max = Integer.parseInt(e.substring("max_write=".length()));
+                } catch (NumberFormatException x) {
+                    throw new IllegalArgumentException("bad FUSE option " + e + ": a number of bytes expected");
+                }
+                if (max < 4096) {
+                    throw new IllegalArgumentException("bad FUSE option " + e + ": at least 4096");
+                }
+            }
+        }
+        return Math.min(max, MAX_IO) & ~4095;
     }
 
     /** The cache timeouts, with any of {@code attr_timeout=}, {@code entry_timeout=}, {@code negative_timeout=} from the options. */

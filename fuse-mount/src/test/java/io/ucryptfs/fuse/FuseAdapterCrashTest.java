@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.ucryptfs.core.fs.CryptFileSystem;
 import io.ucryptfs.core.fs.Errno;
 import java.lang.reflect.Proxy;
-import java.util.ArrayList;
 import java.util.List;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 import org.junit.jupiter.api.Test;
 
 /**
- * A bug in one call answers EIO for that call and leaves the mount working: runtime exceptions and
- * Errors alike (an Error thrown through libfuse's native callback would end that worker thread). The
- * callbacks are called as libfuse calls them, with a recording stand-in for libfuse's reply functions.
+ * A bug in one request answers EIO for that request and leaves the mount working: runtime exceptions
+ * and Errors alike (either would otherwise end the worker thread). The requests come from a stand-in
+ * for the kernel.
  */
 class FuseAdapterCrashTest {
 
@@ -31,39 +27,16 @@ class FuseAdapterCrashTest {
                 });
     }
 
-    /** libfuse's reply functions, recording each error reply; every other call answers 0. */
-    private static LowLevelFuse recording(List<Integer> errors) {
-        return (LowLevelFuse) Proxy.newProxyInstance(LowLevelFuse.class.getClassLoader(),
-                new Class<?>[] {LowLevelFuse.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("fuse_reply_err")) {
-                        errors.add((Integer) args[1]);
-                    }
-                    if (method.getName().equals("fuse_req_ctx")) {
-                        return Memory.allocateDirect(Runtime.getSystemRuntime(), 16, true); // uid, gid, pid, umask: 0
-                    }
-                    if (method.getReturnType() == int.class) {
-                        return 0;
-                    }
-                    return method.getReturnType() == long.class ? (Object) 0L : null;
-                });
-    }
-
-    private static Pointer cString(String s) {
-        // as large as libfuse's buffers: names are read up to PATH_MAX, not past their NUL
-        Pointer p = Memory.allocateDirect(Runtime.getSystemRuntime(), 4096, true);
-        p.put(0, s.getBytes(), 0, s.length());
-        return p;
-    }
-
     private static List<Integer> callWith(Throwable t) {
-        List<Integer> errors = new ArrayList<>();
-        LowLevelOps ops = new LowLevelOps(recording(errors), new FuseAdapter(throwing(t), FuseAdapter.Timeouts.DEFAULT));
-        Pointer req = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
-        ((LowLevelOps.Name) ops.callback("lookup")).call(req, NodeTable.ROOT, cString("f"));
-        ((LowLevelOps.InoFi) ops.callback("getattr")).call(req, NodeTable.ROOT, null);
-        ((LowLevelOps.Name) ops.callback("unlink")).call(req, NodeTable.ROOT, cString("f"));
-        ((LowLevelOps.Mkdir) ops.callback("mkdir")).call(req, NodeTable.ROOT, cString("d"), 0755);
-        return errors;
+        FakeKernel kernel = new FakeKernel();
+        KernelRequests requests = new KernelRequests(new FuseAdapter(throwing(t), FuseAdapter.Timeouts.DEFAULT),
+                kernel, 128 * 1024);
+        KernelRequests.Scratch s = requests.scratch();
+        kernel.send(requests, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "f");
+        kernel.send(requests, s, FuseProtocol.GETATTR, NodeTable.ROOT, 0, 0, 0L);
+        kernel.send(requests, s, FuseProtocol.UNLINK, NodeTable.ROOT, "f");
+        kernel.send(requests, s, FuseProtocol.MKDIR, NodeTable.ROOT, 0755, 022, "d");
+        return kernel.errors();
     }
 
     @Test
