@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * How the protector commands find a vault's config and open it with one of its protectors: a
  * passphrase (terminal without echo, {@code --passfile}, or stdin), {@code --keyfile FILE},
  * {@code --token URI} with its PIN ({@link TokenOptions}), or K recovery shares ({@code --share},
- * {@code --shares-file}, tokens holding shares: {@link RecoveryTokens}). The static helpers serve {@link KeyOptions} (mount, info, decrypt) too,
+ * {@code --shares-file}, tokens holding shares: {@link RecoveryTokens}). The static helpers serve {@link VaultKeys} (mount, info, decrypt) too,
  * which also try a vault's token first when it is present.
  */
 public class VaultAccess {
@@ -37,7 +37,7 @@ public class VaultAccess {
     /**
      * {@code --token URI} and {@code --pin-file FILE}: a token protector's token, and where its PIN
      * comes from (else {@code pin-source=file:...} in the URI, else the terminal without echo, else
-     * stdin). A mixin of {@link VaultAccess} and {@link KeyOptions}.
+     * stdin). A mixin of {@link VaultAccess} and {@link VaultKeys}.
      */
     public static class TokenOptions {
         @Option(names = "--token", paramLabel = "URI",

@@ -55,7 +55,7 @@ final class Argon2Protector extends SealedProtector {
     private final byte[] salt;
 
     private Argon2Protector(VaultConfig.Section section) throws VaultException {
-        super(section, PARAMS);
+        super(MODULE, section, PARAMS);
         int p = integer(section, PARALLELISM, 1, Argon2Settings.MAX_PARALLELISM);
         this.settings = new Argon2Settings(
                 integer(section, MEMORY, 8 * p, Argon2Settings.MAX_MEMORY_KIB),
@@ -106,11 +106,6 @@ final class Argon2Protector extends SealedProtector {
         } finally {
             Secrets.wipe(pass);
         }
-    }
-
-    @Override
-    public KeyModule module() {
-        return MODULE;
     }
 
     @Override

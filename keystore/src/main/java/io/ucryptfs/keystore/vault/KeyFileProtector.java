@@ -48,7 +48,7 @@ final class KeyFileProtector extends SealedProtector {
     private final byte[] salt;
 
     private KeyFileProtector(VaultConfig.Section section) throws VaultException {
-        super(section, List.of(SALT));
+        super(MODULE, section, List.of(SALT));
         this.salt = hex(section, SALT, SALT_BYTES, SALT_BYTES);
     }
 
@@ -63,11 +63,6 @@ final class KeyFileProtector extends SealedProtector {
         byte[] out = new byte[KEY_BYTES];
         h.generateBytes(out, 0, out.length);
         return out;
-    }
-
-    @Override
-    public KeyModule module() {
-        return MODULE;
     }
 
     @Override

@@ -32,7 +32,7 @@ import java.util.Map;
  * failures whose message says which; the check value is tested before any unwrapping, so a failing
  * unwrap after it means damage.
  */
-final class RecoveryProtector implements Protector {
+final class RecoveryProtector extends BaseProtector {
     static final String KIND = "recovery-shamir-v1";
 
     private static final List<String> CHECKED = List.of(Protectors.KIND, RecoveryCheck.SET, RecoveryCheck.THRESHOLD,
@@ -58,12 +58,11 @@ final class RecoveryProtector implements Protector {
         }
     };
 
-    private final VaultConfig.Section section;
     private final RecoveryCheck check;
     private final byte[] wrapped;
 
     private RecoveryProtector(VaultConfig.Section section) throws VaultException {
-        this.section = section;
+        super(MODULE, section);
         Protectors.verifyCheck(section, CHECKED);
         try {
             this.check = RecoveryCheck.fromEntries(section.entries());
@@ -71,16 +70,6 @@ final class RecoveryProtector implements Protector {
             throw Protectors.damaged(section, e.getMessage());
         }
         this.wrapped = Protectors.base64(section, Protectors.DATA, Protectors.require(section, Protectors.DATA));
-    }
-
-    @Override
-    public KeyModule module() {
-        return MODULE;
-    }
-
-    @Override
-    public String id() {
-        return section.name();
     }
 
     @Override
@@ -102,10 +91,5 @@ final class RecoveryProtector implements Protector {
         } catch (RecoveryException e) {
             throw Protectors.damaged(section, "its shares give the right key, but " + e.getMessage());
         }
-    }
-
-    @Override
-    public String toString() {
-        return "RecoveryProtector" + section.label();
     }
 }

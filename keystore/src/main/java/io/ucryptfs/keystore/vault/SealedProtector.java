@@ -28,19 +28,18 @@ import javax.crypto.spec.SecretKeySpec;
  * means damage. (The check is not a MAC: it catches accidents, not an attacker who rewrites the
  * config, who gains nothing but a refusal to open.)
  */
-abstract class SealedProtector implements Protector {
+abstract class SealedProtector extends BaseProtector {
     static final String NONCE = "nonce";
     static final int NONCE_BYTES = 12;
     static final int TAG_BITS = 128;
     static final int KEY_BYTES = 32;
 
-    protected final VaultConfig.Section section;
     private final byte[] nonce;
     private final byte[] sealed;
 
     /** Checks the section: every key in {@code paramKeys}, the nonce, the data and the check. */
-    protected SealedProtector(VaultConfig.Section section, List<String> paramKeys) throws VaultException {
-        this.section = section;
+    protected SealedProtector(KeyModule module, VaultConfig.Section section, List<String> paramKeys) throws VaultException {
+        super(module, section);
         Protectors.verifyCheck(section, checkedKeys(paramKeys));
         byte[][] nd = nonceAndData(section);
         this.nonce = nd[0];
@@ -58,11 +57,6 @@ abstract class SealedProtector implements Protector {
 
     /** The 32-byte key from the credential (of the module's type); the caller wipes it. */
     protected abstract byte[] key(Credential credential) throws VaultException;
-
-    @Override
-    public String id() {
-        return section.name();
-    }
 
     @Override
     public final byte[] unlock(Credential credential) throws WrongPassphraseException, VaultException {
@@ -166,10 +160,5 @@ abstract class SealedProtector implements Protector {
             // below
         }
         throw Protectors.damaged(section, "its " + key + " is not a number from " + min + " to " + max);
-    }
-
-    @Override
-    public String toString() {
-        return getClass().getSimpleName() + section.label();
     }
 }

@@ -50,7 +50,7 @@ import org.bouncycastle.crypto.params.HKDFParameters;
  * check = (first 8 bytes of SHA-256 of the lines above, hex)
  * </pre>
  */
-public final class TokenProtector implements Protector {
+public final class TokenProtector extends BaseProtector {
 
     static final String KIND = "pkcs11-token-v1";
     static final String URI = "uri";
@@ -149,7 +149,6 @@ public final class TokenProtector implements Protector {
      */
     private record Wrapped(Mechanism mechanism, byte[] data, byte[] secret) {}
 
-    private final VaultConfig.Section section;
     private final Pkcs11Uri uri;
     private final Mechanism mechanism;
     private final byte[] data;
@@ -157,7 +156,7 @@ public final class TokenProtector implements Protector {
     private final byte[] nonce; // ECDH only
 
     private TokenProtector(VaultConfig.Section section) throws VaultException {
-        this.section = section;
+        super(MODULE, section);
         boolean ecdh = section.get(MECHANISM).flatMap(Mechanism::of).filter(m -> m.curve != null).isPresent();
         Protectors.verifyCheck(section, ecdh ? ECDH_CHECKED : CHECKED);
         try {
@@ -346,16 +345,6 @@ public final class TokenProtector implements Protector {
     }
 
     @Override
-    public KeyModule module() {
-        return MODULE;
-    }
-
-    @Override
-    public String id() {
-        return section.name();
-    }
-
-    @Override
     public String details() {
         return "token " + tokenName(uri) + ", key " + keyName(uri)
                 + ", " + mechanism.entry();
@@ -407,10 +396,5 @@ public final class TokenProtector implements Protector {
 
     private static String keyName(Pkcs11Uri u) {
         return u.object().map(o -> "\"" + o + "\"").orElse("by id");
-    }
-
-    @Override
-    public String toString() {
-        return "TokenProtector" + section.label();
     }
 }

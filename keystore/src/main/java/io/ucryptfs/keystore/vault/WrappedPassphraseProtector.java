@@ -13,7 +13,7 @@ import java.util.Map;
  * AES-128-ECB), so its {@code data} decoded is such a file. The stored signature tells a wrong
  * passphrase from a right one; {@code check} covers {@code data} only.
  */
-final class WrappedPassphraseProtector implements Protector {
+final class WrappedPassphraseProtector extends BaseProtector {
 
     static final String KIND = "ecryptfs-wrapped-passphrase-v2";
 
@@ -30,11 +30,10 @@ final class WrappedPassphraseProtector implements Protector {
         }
     };
 
-    private final VaultConfig.Section section;
     private final byte[] wrapped;
 
     private WrappedPassphraseProtector(VaultConfig.Section section, byte[] wrapped) {
-        this.section = section;
+        super(MODULE, section);
         this.wrapped = wrapped;
     }
 
@@ -57,16 +56,6 @@ final class WrappedPassphraseProtector implements Protector {
     }
 
     @Override
-    public KeyModule module() {
-        return MODULE;
-    }
-
-    @Override
-    public String id() {
-        return section.name();
-    }
-
-    @Override
     public String details() {
         return "ecryptfs-utils wrapped-passphrase v2";
     }
@@ -79,10 +68,5 @@ final class WrappedPassphraseProtector implements Protector {
         } catch (KeyFileException e) {
             throw new VaultException(e.getMessage(), e);
         }
-    }
-
-    @Override
-    public String toString() {
-        return "WrappedPassphraseProtector" + section.label();
     }
 }
