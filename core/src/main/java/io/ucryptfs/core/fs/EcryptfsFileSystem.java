@@ -52,6 +52,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final PlaintextSizes sizes;
     private final LowerAttributes attributes;
     private final OpenFileTable table = new OpenFileTable();
+    private final MovedOpenFiles moved;
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
     /** Lower names already reported as undecryptable, so a listing logs each once. */
@@ -65,6 +66,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.opener = new LowerFileOpener(cache, o.passthrough(), o.readOnly());
         this.sizes = new PlaintextSizes(format);
         this.attributes = new LowerAttributes();
+        this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
     }
@@ -109,22 +111,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public FileAttributes fgetattr(long handle) throws FsException {
-        OpenFile f = table.handle(handle).file();
-        Path lowerPath = f.lowerPath;
-        try (Reach lower = lowerPath == null ? null : paths.reach(lowerPath)) {
-            LowerAttributes.Raw raw = lower == null ? null : attributes.read(lower.at());
-            if (raw != null && raw.inode().equals(f.inode)) {
-                return raw.toAttributes(f.content.size());
-            }
-        } catch (IOException e) {
-            // unlinked while open: fall through
-        }
-        LowerAttributes.Raw last = f.unlinkedAttributes;
-        if (last != null) {
-            return last.toAttributes(f.content.size());
-        }
-        Instant now = Instant.now();
-        return new FileAttributes(FileType.REGULAR, f.content.size(), 0600, -1, -1, 0, 0, now, now, now);
+        return moved.attributesOf(table.handle(handle).file());
     }
 
     @Override
@@ -386,13 +373,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             } catch (IOException e) {
                 throw IoErrors.toFs(e, last.plainPath);
             } finally {
-                Path lowerPath = last.lowerPath; // read once: an unlink or rename may clear it meanwhile
-                if (lowerPath != null && last.content.revoked()) {
-                    sizes.invalidate(last.inode); // a new open after an unlock may have written since
-                } else if (lowerPath != null) {
-                    rememberSize(last, lowerPath);
-                }
-                last.closePins();
+                moved.closed(last);
             }
         });
     }
@@ -407,10 +388,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             }
             Files.delete(lower.at());
             sizes.invalidate(raw.inode());
-            OpenFile open = raw.type() == FileType.REGULAR ? table.find(raw.inode()) : null;
-            if (open != null && lower.lower().equals(open.lowerPath)) {
-                unlinkedWhileOpen(open, raw);
-            }
+            moved.unlinked(lower.lower(), raw);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -421,78 +399,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         writable(from);
         try (Reach src = paths.reach(from); Reach dst = paths.reach(to)) {
             Files.move(src.at(), dst.at(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            movedOpenFiles(src.lower(), dst.lower()); // sizes are kept by inode: a rename keeps them
+            moved.renamed(src.lower(), dst.lower()); // sizes are kept by inode: a rename keeps them
         } catch (IOException e) {
             throw IoErrors.toFs(e, from + " -> " + to);
-        }
-    }
-
-    /**
-     * The lower name an open file used is gone: from now on its content has no path (an xattr header
-     * is no longer written; a new file created under the same name is not touched), and fstat shows the
-     * attributes it had, with one link less (0 for the last, as Linux shows).
-     */
-    private static void unlinkedWhileOpen(OpenFile f, LowerAttributes.Raw raw) {
-        f.unlinkedAttributes = new LowerAttributes.Raw(raw.type(), raw.size(), raw.mode(), raw.uid(), raw.gid(),
-                Math.max(raw.nlink() - 1, 0), raw.inode(), raw.ino(), raw.atime(), raw.mtime(), raw.ctime(), raw.rdev());
-        f.lowerPath = null;
-        f.content.moved(null);
-    }
-
-    /**
-     * The plaintext size of a file just closed is known: remember it, so the next getattr need not read
-     * the header again (which would also bump the lower atime an utimens just set).
-     */
-    private void rememberSize(OpenFile f, Path lowerPath) {
-        sizes.invalidate(f.inode);
-        if (!(f.content instanceof io.ucryptfs.core.file.EncryptedFile)) {
-            return; // a passthrough file's size is its lower size, read with its attributes
-        }
-        try (Reach lower = paths.reach(lowerPath)) {
-            LowerAttributes.Raw after = attributes.read(lower.at());
-            if (after.inode().equals(f.inode)) {
-                sizes.remember(after.inode(), after.size(), after.mtime(), f.content.size());
-            }
-        } catch (IOException e) {
-            // gone or unreadable: the next getattr finds out
-        }
-    }
-
-    /**
-     * After a rename, tells open files where their lower file is now: the moved file itself, files
-     * inside a moved directory, and a file the rename replaced (whose path now names another file).
-     */
-    private void movedOpenFiles(Path src, Path dst) {
-        for (OpenFile f : table.all()) {
-            Path p = f.lowerPath;
-            if (p == null) {
-                continue;
-            }
-            Path now;
-            if (p.equals(src)) {
-                now = dst;
-            } else if (p.startsWith(src)) {
-                now = dst.resolve(src.relativize(p));
-            } else if (p.equals(dst) || p.startsWith(dst)) {
-                now = null; // replaced
-            } else {
-                continue;
-            }
-            f.lowerPath = now;
-            f.content.moved(now == null ? null : pinMoved(f, now));
-        }
-    }
-
-    /** The path the content of a moved open file uses from now on (kept reachable until it is closed). */
-    private Path pinMoved(OpenFile f, Path now) {
-        try {
-            Reach pin = paths.pin(now);
-            // the old pins stay open until the file closes: its content may be using their paths right now
-            f.keep(pin);
-            return pin.at();
-        } catch (IOException e) {
-            log.warn("{}: cannot reach the moved lower file {}: {}", f.plainPath, now, e.getMessage());
-            return now;
         }
     }
 
