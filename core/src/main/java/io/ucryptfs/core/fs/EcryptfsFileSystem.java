@@ -53,6 +53,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final LowerAttributes attributes;
     private final OpenFileTable table = new OpenFileTable();
     private final MovedOpenFiles moved;
+    private final NewNodeOwnership ownership;
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
     /** Lower names already reported as undecryptable, so a listing logs each once. */
@@ -67,6 +68,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.sizes = new PlaintextSizes(format);
         this.attributes = new LowerAttributes();
         this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
+        this.ownership = new NewNodeOwnership(paths, attributes);
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
     }
@@ -163,10 +165,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         writable(path);
         try (Reach lower = paths.reach(path)) {
             Files.createDirectory(lower.at());
-            // as Linux does: a directory made in a set-group-ID directory is set-group-ID too
-            boolean sgid = parentSetgid(lower);
-            own(lower.at(), owner, sgid);
-            attributes.setMode(lower.at(), sgid ? mode | S_ISGID : mode);
+            ownership.directory(lower, owner, mode);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -208,7 +207,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             FileContent content;
             Object inode;
             try {
-                inode = ownAndMode(lower, attributes.read(at), owner, mode);
+                inode = ownership.file(lower, attributes.read(at), owner, mode);
                 content = opener.initialise(keyed, ch, at, path);
             } catch (IOException | RuntimeException e) {
                 ch.close();
@@ -421,7 +420,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             Path at = lower.at();
             Files.createSymbolicLink(at, NamePaths.target(at.getFileSystem(), lowerTarget));
             try {
-                own(at, owner, owner.gid() >= 0 && parentSetgid(lower));
+                ownership.symlink(lower, owner);
             } catch (IOException e) {
                 Files.deleteIfExists(at);
                 throw e;
@@ -470,8 +469,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             Path at = lower.at();
             specialNodes.mknod(at, type, mode & 0777, rdev);
             try {
-                own(at, owner, owner.gid() >= 0 && parentSetgid(lower));
-                attributes.setMode(at, mode);
+                ownership.special(lower, owner, mode);
             } catch (IOException e) {
                 Files.deleteIfExists(at);
                 throw e;
@@ -701,8 +699,6 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         return 8192 + (plaintextSize + 4095) / 4096 * 4096;
     }
 
-    private static final int S_ISGID = 02000;
-
     private static boolean isSpecial(FileType t) {
         return t == FileType.FIFO || t == FileType.SOCKET || t == FileType.CHAR_DEVICE || t == FileType.BLOCK_DEVICE;
     }
@@ -721,48 +717,6 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             }
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
-        }
-    }
-
-    /**
-     * Gives a file just created in the lower directory its owner and mode, with only the system calls
-     * that change something: {@code fresh} is its attributes as created, and most of the time (a
-     * daemon running as the user who creates the file, the usual umask) they are right already. A
-     * create is one lstat here instead of a parent lstat, two lchowns and a chmod: small-file
-     * workloads are bound by such per-file costs. Returns the file's inode key.
-     */
-    private Object ownAndMode(Reach lower, LowerAttributes.Raw fresh, Owner owner, int mode) throws IOException {
-        int uid = owner.uid() >= 0 && owner.uid() != fresh.uid() ? owner.uid() : -1;
-        int gid = owner.gid() >= 0 && owner.gid() != fresh.gid() && !parentSetgid(lower) ? owner.gid() : -1;
-        boolean chowned = uid >= 0 || gid >= 0;
-        if (chowned) {
-            attributes.setOwner(lower.at(), uid, gid); // before the mode: a chown clears set-ID bits
-        }
-        if (chowned || fresh.mode() != (mode & 07777)) {
-            attributes.setMode(lower.at(), mode);
-        }
-        return fresh.inode();
-    }
-
-    private boolean parentSetgid(Reach lower) throws IOException {
-        Path parent = lower.lower().getParent();
-        if (parent == null) {
-            return false;
-        }
-        try (Reach p = paths.reach(parent)) {
-            return (attributes.read(p.at()).mode() & S_ISGID) != 0;
-        }
-    }
-
-    /**
-     * Gives a node just made in the lower directory to {@code owner} (before its mode is set: a chown
-     * clears set-ID bits). Under a set-group-ID parent the group stays the parent's, which the lower
-     * filesystem gave it.
-     */
-    private void own(Path lower, Owner owner, boolean parentSetgid) throws IOException {
-        int gid = parentSetgid ? -1 : owner.gid();
-        if (owner.uid() >= 0 || gid >= 0) {
-            attributes.setOwner(lower, owner.uid(), gid);
         }
     }
 
