@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,8 +57,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final NewNodeOwnership ownership;
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
-    /** Lower names already reported as undecryptable, so a listing logs each once. */
-    private final Set<String> reportedNames = ConcurrentHashMap.newKeySet();
+    private final DirectoryListing listing;
 
     private EcryptfsFileSystem(Path lowerRoot, MountOptions o, MountKeys keys, int pathLimit) {
         this.keys = keys;
@@ -69,6 +69,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.attributes = new LowerAttributes();
         this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
         this.ownership = new NewNodeOwnership(paths, attributes);
+        this.listing = new DirectoryListing(paths, keys);
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
     }
@@ -125,39 +126,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
      * readdir that also hands each lower name that does not decrypt to {@code undecryptable} (with the
      * reason), for tools that must account for every lower entry ({@link TreeExport}).
      */
-    List<String> readdir(String path, java.util.function.BiConsumer<String, String> undecryptable) throws FsException {
-        try {
-            // while locked (names encrypted): EACCES, as a lookup. Not an empty listing (a sync tool could
-            // take it for a directory emptied) nor the lower names (each would fail its lookup anyway).
-            return keys.names(path, k -> list(path, k.names(), undecryptable));
-        } catch (IOException e) {
-            throw IoErrors.toFs(e, path);
-        }
-    }
-
-    private List<String> list(String path, NameCipher names, java.util.function.BiConsumer<String, String> undecryptable)
-            throws FsException {
-        List<String> out = new ArrayList<>();
-        try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
-            for (Path child : ds) {
-                String lowerName = NamePaths.name(child);
-                try {
-                    out.add(names.decrypt(lowerName));
-                } catch (InvalidNameException e) {
-                    if (undecryptable != null) {
-                        undecryptable.accept(lowerName, e.getMessage());
-                    }
-                    if (reportedNames.size() < 10_000 && reportedNames.add(lower.lower() + "/" + lowerName)) {
-                        log.warn("{}: skipping lower entry {} whose name does not decrypt: {}", path, lowerName, e.getMessage());
-                    }
-                }
-            }
-        } catch (NotDirectoryException e) {
-            throw new FsException(Errno.ENOTDIR, path + ": not a directory");
-        } catch (IOException e) {
-            throw IoErrors.toFs(e, path);
-        }
-        return out;
+    List<String> readdir(String path, BiConsumer<String, String> undecryptable) throws FsException {
+        return listing.list(path, undecryptable);
     }
 
     @Override
