@@ -58,6 +58,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
     private final DirectoryListing listing;
+    private final SymlinkTargets symlinks;
 
     private EcryptfsFileSystem(Path lowerRoot, MountOptions o, MountKeys keys, int pathLimit) {
         this.keys = keys;
@@ -70,6 +71,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
         this.ownership = new NewNodeOwnership(paths, attributes);
         this.listing = new DirectoryListing(paths, keys);
+        this.symlinks = new SymlinkTargets(keys);
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
     }
@@ -107,7 +109,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             OpenFile open = table.find(raw.inode());
             size = open != null ? open.content.size() : sizes.sizeOf(lower.at(), raw.inode(), raw.size(), raw.mtime());
         } else if (raw.type() == FileType.SYMLINK) {
-            size = NameBytes.length(readlink(lower.at(), path));
+            size = NameBytes.length(symlinks.read(lower.at(), path));
         }
         return raw.toAttributes(size);
     }
@@ -380,15 +382,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void symlink(String target, String linkPath, Owner owner) throws FsException {
         writable(linkPath);
         try (Reach lower = paths.reach(linkPath)) {
-            String lowerTarget = keys.names(linkPath, k -> {
-                try {
-                    return k.names().encryptSymlinkTarget(target);
-                } catch (NameTooLongException e) {
-                    throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target too long: " + e.getMessage());
-                }
-            });
             Path at = lower.at();
-            Files.createSymbolicLink(at, NamePaths.target(at.getFileSystem(), lowerTarget));
+            Files.createSymbolicLink(at, symlinks.encrypt(at, linkPath, target));
             try {
                 ownership.symlink(lower, owner);
             } catch (IOException e) {
@@ -405,21 +400,10 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public String readlink(String path) throws FsException {
         try (Reach lower = paths.reach(path)) {
-            return readlink(lower.at(), path);
+            return symlinks.read(lower.at(), path);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
-    }
-
-    private String readlink(Path at, String path) throws IOException {
-        String lowerTarget = NamePaths.targetString(Files.readSymbolicLink(at));
-        return keys.names(path, k -> {
-            try {
-                return k.names().decryptSymlinkTarget(lowerTarget);
-            } catch (InvalidNameException e) {
-                throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
-            }
-        });
     }
 
     @Override
