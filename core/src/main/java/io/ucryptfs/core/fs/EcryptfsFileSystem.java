@@ -59,6 +59,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final SpecialNodes specialNodes;
     private final DirectoryListing listing;
     private final SymlinkTargets symlinks;
+    private final UserXattrs xattrs;
 
     private EcryptfsFileSystem(Path lowerRoot, MountOptions o, MountKeys keys, int pathLimit) {
         this.keys = keys;
@@ -72,6 +73,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.ownership = new NewNodeOwnership(paths, attributes);
         this.listing = new DirectoryListing(paths, keys);
         this.symlinks = new SymlinkTargets(keys);
+        this.xattrs = new UserXattrs(attributes, format.headerXattrName());
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
     }
@@ -413,7 +415,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             return;
         }
         writable(path);
-        if (type != FileType.FIFO && type != FileType.SOCKET && type != FileType.CHAR_DEVICE && type != FileType.BLOCK_DEVICE) {
+        if (!LowerAttributes.isSpecial(type)) {
             throw new FsException(Errno.EINVAL, path + ": mknod of a " + type);
         }
         if (specialNodes == null) {
@@ -477,7 +479,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             if (open != null) {
                 open.content.flush();
             }
-            if (isSpecial(raw.type())) {
+            if (LowerAttributes.isSpecial(raw.type())) {
                 if (specialNodes == null) {
                     throw new FsException(Errno.EOPNOTSUPP, path + ": cannot set the times of a special file here");
                 }
@@ -524,10 +526,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public byte[] getxattr(String path, String name) throws FsException {
         try (Reach lower = paths.reach(path)) {
-            if (!name.equals(format.headerXattrName())) {
-                noUserXattrOnSpecial(lower.at(), path, name);
-            }
-            return UserXattrs.get(lower.at(), path, name, format.headerXattrName());
+            return xattrs.get(lower.at(), path, name);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -537,8 +536,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
         writable(path);
         try (Reach lower = paths.reach(path)) {
-            noUserXattrOnSpecial(lower.at(), path, name);
-            UserXattrs.set(lower.at(), path, name, value, flags, format.headerXattrName());
+            xattrs.set(lower.at(), path, name, value, flags);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -547,10 +545,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public List<String> listxattr(String path) throws FsException {
         try (Reach lower = paths.reach(path)) {
-            if (isSpecial(attributes.read(lower.at()).type())) {
-                return List.of();
-            }
-            return UserXattrs.list(lower.at(), path, format.headerXattrName());
+            return xattrs.list(lower.at(), path);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -560,8 +555,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void removexattr(String path, String name) throws FsException {
         writable(path);
         try (Reach lower = paths.reach(path)) {
-            noUserXattrOnSpecial(lower.at(), path, name);
-            UserXattrs.remove(lower.at(), path, name, format.headerXattrName());
+            xattrs.remove(lower.at(), path, name);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -651,27 +645,6 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     /** The size a lower file would have for this plaintext size: header plus whole extents. */
     public static long lowerSizeFor(long plaintextSize) {
         return 8192 + (plaintextSize + 4095) / 4096 * 4096;
-    }
-
-    private static boolean isSpecial(FileType t) {
-        return t == FileType.FIFO || t == FileType.SOCKET || t == FileType.CHAR_DEVICE || t == FileType.BLOCK_DEVICE;
-    }
-
-    /**
-     * User extended attributes are for regular files and directories only (Linux refuses them on special
-     * files with EPERM); checked before the JDK opens the lower node, which for a FIFO would block.
-     */
-    private void noUserXattrOnSpecial(Path lower, String path, String name) throws FsException {
-        if (!name.startsWith("user.")) {
-            return; // refused by name, without touching the file
-        }
-        try {
-            if (isSpecial(attributes.read(lower).type())) {
-                throw new FsException(Errno.EPERM, path + ": no user extended attributes on special files");
-            }
-        } catch (IOException e) {
-            throw IoErrors.toFs(e, path);
-        }
     }
 
     private void writable(String path) throws FsException {
