@@ -1,13 +1,9 @@
 package io.ucryptfs.core.file;
 
-import io.ucryptfs.core.format.ContentCryptor;
 import io.ucryptfs.core.format.UnlockedHeader;
-import io.ucryptfs.core.util.Pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +17,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The write path: {@link #write} pins the extents it touches (loading and decrypting a partial one
  * first: read-modify-write), copies the plaintext in and marks them dirty; dirty extents reach the lower
- * file ({@link #writeBack}: encrypt, positional write) when the cache evicts them, on {@link #flush},
- * {@link #fsync} and {@link #close}. The size field of the header is written after the data, as the
- * kernel does.
+ * file ({@link #writeBack}, then {@link LowerFile}: encrypt, positional write) when the cache evicts
+ * them, on {@link #flush}, {@link #fsync} and {@link #close}. The size field of the header is written
+ * after the data, as the kernel does.
  *
  * <p>Locking: one read-write lock per file, none global. Reads share it, so several readers run at
  * once; writes, truncate and flush take it exclusively. Pinning is atomic per extent through the active
@@ -32,19 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class EncryptedFile implements FileContent {
     private static final Logger log = LoggerFactory.getLogger(EncryptedFile.class);
 
-    /** Ciphertext staging buffers, pooled (libfuse's threads come and go; see {@link Pool}). */
-    private static final Pool<ByteBuffer> CIPHERTEXT = new Pool<>(() -> ByteBuffer.allocate(0));
-
-    final FileChannel channel;
-    private final UnlockedHeader header;
-    final ContentCryptor cryptor;
-    final ExtentCache cache;
-    final int extentSize;
-    private final long dataOffset;
-    final String name;
+    private final LowerFile lower;
+    private final ExtentCache cache;
+    private final int extentSize;
+    private final String name;
     private final boolean writable;
-    /** Where the lower file is now; null once it was replaced by a rename (its xattr is gone with it). */
-    private volatile Path lowerPath;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Extents in use, never evicted. */
@@ -68,20 +56,16 @@ public final class EncryptedFile implements FileContent {
      */
     public EncryptedFile(FileChannel channel, UnlockedHeader header, ExtentCache cache, Path lowerPath, String name,
             boolean writable) {
-        this.channel = channel;
-        this.header = header;
-        this.cryptor = header.content();
+        this.lower = new LowerFile(channel, header, lowerPath, name);
         this.cache = cache;
-        this.extentSize = cryptor.extentSize();
+        this.extentSize = lower.extentSize;
         if (cache.extentSize() != extentSize) {
             throw new IllegalArgumentException("cache extents of " + cache.extentSize() + " bytes, file extents of " + extentSize);
         }
-        this.dataOffset = header.dataOffset();
-        this.lowerPath = lowerPath;
         this.name = name;
         this.writable = writable;
-        this.size = header.plaintextSize();
-        this.streaming = new StreamingIo(this);
+        this.size = lower.headerSize();
+        this.streaming = new StreamingIo(lower, cache);
     }
 
     @Override
@@ -97,21 +81,12 @@ public final class EncryptedFile implements FileContent {
 
     /** Checks that the lower file holds every extent its header promises; a clear error if not. */
     public void checkComplete() throws IOException {
-        long need = lowerSizeFor(size);
-        long have = channel.size();
+        long need = lower.sizeFor(size);
+        long have = lower.length();
         if (have < need) {
             throw new TruncatedFileException(name + ": lower file is " + have + " bytes but its header says "
                     + size + " plaintext bytes, which need " + need);
         }
-    }
-
-    /** Lower size of a file of {@code plaintextSize} bytes: header and whole extents. */
-    long lowerSizeFor(long plaintextSize) {
-        return dataOffset + extentCount(plaintextSize) * (long) cryptor.ciphertextExtentSize();
-    }
-
-    private long extentCount(long plaintextSize) {
-        return (plaintextSize + extentSize - 1) / extentSize;
     }
 
     @Override
@@ -248,7 +223,7 @@ public final class EncryptedFile implements FileContent {
      */
     private void growTo(long newSize) throws IOException {
         long oldSize = size;
-        roomFor(oldSize, newSize);
+        lower.checkRoom(oldSize, newSize);
         if (oldSize % extentSize != 0) {
             // the last partial extent: its tail must be zero on disk too
             Extent e = pin(oldSize / extentSize, true);
@@ -258,72 +233,9 @@ public final class EncryptedFile implements FileContent {
                 unpin(e);
             }
         }
-        long first = extentCount(oldSize);
-        long last = extentCount(newSize); // exclusive
-        if (first < last) {
-            ByteBuffer zero = ByteBuffer.allocate(extentSize);
-            ByteBuffer out = cipherBuffer();
-            try {
-                for (long idx = first; idx < last; idx++) {
-                    zero.clear();
-                    out.clear();
-                    cryptor.encryptExtent(idx, zero, out);
-                    out.flip();
-                    writeFully(out, extentPosition(idx));
-                }
-            } finally {
-                CIPHERTEXT.give(out);
-            }
-        }
+        lower.writeZeroExtents(lower.extentCount(oldSize), lower.extentCount(newSize));
         size = newSize;
         sizeDirty = true;
-    }
-
-    /**
-     * Before growing a file (the format has no holes: every extent up to the new size is written, as the
-     * kernel's eCryptfs does), fails fast instead of filling the disk when the extents to write do not
-     * fit in the lower free space: EFBIG when the lower filesystem cannot hold a file that large at all
-     * (probed by writing its last byte, which ext4 refuses past its maximum file size), else ENOSPC.
-     */
-    private void roomFor(long oldSize, long newSize) throws IOException {
-        long lowerEnd = lowerSizeFor(newSize);
-        if (lowerEnd < 0) {
-            throw new FileSystemException(name, null, "File too large");
-        }
-        long needed = lowerEnd - Math.max(channel.size(), lowerSizeFor(oldSize));
-        if (needed <= 64L * extentSize) {
-            return; // small growth: the writes themselves report any error
-        }
-        long free = freeLowerSpace();
-        if (needed <= free) {
-            return;
-        }
-        // too big for the free space; too big for the lower filesystem at all (EFBIG) is the better answer
-        long before = channel.size();
-        try {
-            channel.write(ByteBuffer.allocate(1), lowerEnd - 1);
-        } catch (IOException e) {
-            if (String.valueOf(e.getMessage()).contains("File too large")) {
-                throw e;
-            }
-        } finally {
-            channel.truncate(before);
-        }
-        throw new FileSystemException(name, null, "No space left on device: growing to " + newSize
-                + " bytes needs " + needed + " lower bytes, " + free + " are free");
-    }
-
-    /** The lower filesystem's free bytes, or Long.MAX_VALUE when the file has no lower path any more. */
-    private long freeLowerSpace() throws IOException {
-        Path where = lowerPath;
-        if (where == null) {
-            return Long.MAX_VALUE; // unlinked while open: the writes themselves report ENOSPC
-        }
-        try {
-            return Files.getFileStore(where).getUsableSpace();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return Long.MAX_VALUE; // gone behind our back: as above
-        }
     }
 
     @Override
@@ -343,7 +255,7 @@ public final class EncryptedFile implements FileContent {
             if (newSize == size) {
                 return;
             }
-            long keep = extentCount(newSize);
+            long keep = lower.extentCount(newSize);
             for (Long idx : resident.toArray(new Long[0])) {
                 if (idx >= keep) {
                     resident.remove(idx);
@@ -362,7 +274,7 @@ public final class EncryptedFile implements FileContent {
                 }
             }
             size = newSize;
-            channel.truncate(lowerSizeFor(newSize));
+            lower.truncate(newSize);
             sizeDirty = true;
             flushLocked();
         } finally {
@@ -417,7 +329,7 @@ public final class EncryptedFile implements FileContent {
         try {
             ensureOpen();
             flushLocked();
-            channel.force(metadata);
+            lower.force(metadata);
         } finally {
             lock.writeLock().unlock();
         }
@@ -438,7 +350,7 @@ public final class EncryptedFile implements FileContent {
                 closed = true;
                 // if the flush failed, what it could not write is lost with the error it threw
                 dropExtentsAndKey();
-                channel.close();
+                lower.close();
             }
         } finally {
             lock.writeLock().unlock();
@@ -460,7 +372,7 @@ public final class EncryptedFile implements FileContent {
         }
         unwritten.clear();
         try {
-            header.destroy();
+            lower.destroyKey();
         } catch (javax.security.auth.DestroyFailedException e) {
             log.debug("{}: file key not wiped: {}", name, e.getMessage());
         }
@@ -475,7 +387,7 @@ public final class EncryptedFile implements FileContent {
             }
             // dirty data first: if it cannot be written, the file keeps its key (the caller reports it)
             flushLocked();
-            channel.force(false);
+            lower.force(false);
             revoked = true;
             dropExtentsAndKey();
         } finally {
@@ -495,24 +407,11 @@ public final class EncryptedFile implements FileContent {
 
     @Override
     public void moved(Path newLowerPath) {
-        this.lowerPath = newLowerPath;
+        lower.moved(newLowerPath);
     }
 
     private void writeSize() throws IOException {
-        if (header.inXattr()) {
-            Path p = lowerPath;
-            if (p == null) {
-                sizeDirty = false; // replaced by a rename: its header went with it
-                return;
-            }
-            byte[] current = Xattrs.get(p, io.ucryptfs.core.format.ecryptfs.EcryptfsFormat.HEADER_XATTR)
-                    .orElseThrow(() -> new IOException(name + ": header xattr disappeared"));
-            byte[] field = header.encodeSize(size);
-            System.arraycopy(field, 0, current, header.sizeFieldOffset(), field.length);
-            Xattrs.set(p, io.ucryptfs.core.format.ecryptfs.EcryptfsFormat.HEADER_XATTR, current);
-        } else {
-            writeFully(ByteBuffer.wrap(header.encodeSize(size)), header.sizeFieldOffset());
-        }
+        lower.writeSize(size);
         sizeDirty = false;
     }
 
@@ -542,7 +441,7 @@ public final class EncryptedFile implements FileContent {
                     e = new Extent(idx, fromDisk ? cache.scratchBuffer() : cache.newBuffer());
                     if (fromDisk) {
                         try {
-                            loadInto(e);
+                            lower.readExtent(idx, e.data, size);
                         } catch (IOException ex) {
                             cache.recycle(e.data);
                             throw new UncheckedIOException(ex);
@@ -572,43 +471,13 @@ public final class EncryptedFile implements FileContent {
         });
     }
 
-    private void loadInto(Extent e) throws IOException {
-        ByteBuffer in = cipherBuffer();
-        try {
-            long pos = extentPosition(e.index);
-            while (in.hasRemaining()) {
-                int n = channel.read(in, pos + in.position());
-                if (n < 0) {
-                    throw new TruncatedFileException(name + ": lower file ends inside extent " + e.index
-                            + " (at byte " + (pos + in.position()) + "); its header says " + size + " plaintext bytes");
-                }
-            }
-            in.flip();
-            cryptor.decryptExtent(e.index, in, ByteBuffer.wrap(e.data));
-        } finally {
-            CIPHERTEXT.give(in);
-        }
-        long endInExtent = size - e.index * extentSize;
-        if (endInExtent < extentSize) {
-            // keep bytes past the end zero, whatever the lower file held there
-            java.util.Arrays.fill(e.data, (int) endInExtent, extentSize, (byte) 0);
-        }
-    }
-
     /** Encrypts and writes one extent if it is dirty. */
     private void writeBack(Extent e) throws IOException {
         synchronized (e) {
             if (!e.isDirty()) {
                 return;
             }
-            ByteBuffer out = cipherBuffer();
-            try {
-                cryptor.encryptExtent(e.index, ByteBuffer.wrap(e.data), out);
-                out.flip();
-                writeFully(out, extentPosition(e.index));
-            } finally {
-                CIPHERTEXT.give(out);
-            }
+            lower.writeExtent(e.index, e.data);
             e.markClean();
         }
     }
@@ -639,27 +508,6 @@ public final class EncryptedFile implements FileContent {
         } finally {
             resident.remove(e.index);
         }
-    }
-
-    long extentPosition(long idx) {
-        return dataOffset + idx * (long) cryptor.ciphertextExtentSize();
-    }
-
-    void writeFully(ByteBuffer b, long pos) throws IOException {
-        long p = pos;
-        while (b.hasRemaining()) {
-            p += channel.write(b, p);
-        }
-    }
-
-    /** A cleared staging buffer of one ciphertext extent; give it back to {@link #CIPHERTEXT}. */
-    private ByteBuffer cipherBuffer() {
-        ByteBuffer b = CIPHERTEXT.take();
-        if (b.capacity() < cryptor.ciphertextExtentSize()) {
-            b = ByteBuffer.allocate(cryptor.ciphertextExtentSize());
-        }
-        b.clear().limit(cryptor.ciphertextExtentSize());
-        return b;
     }
 
     private void ensureOpen() throws IOException {
