@@ -5,9 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,33 +12,26 @@ import org.slf4j.LoggerFactory;
 /**
  * One open encrypted file: plaintext reads and writes at any offset, in extents through the page cache.
  *
- * <p>The write path: {@link #write} pins the extents it touches (loading and decrypting a partial one
- * first: read-modify-write), copies the plaintext in and marks them dirty; dirty extents reach the lower
- * file ({@link #writeBack}, then {@link LowerFile}: encrypt, positional write) when the cache evicts
- * them, on {@link #flush}, {@link #fsync} and {@link #close}. The size field of the header is written
- * after the data, as the kernel does.
+ * <p>The write path: {@link #write} pins the extents it touches in {@link DecryptedExtents} (loading
+ * and decrypting a partial one first: read-modify-write), copies the plaintext in and marks them dirty;
+ * dirty extents reach the lower file ({@link LowerFile}: encrypt, positional write) when the mount's
+ * {@link ExtentCache} evicts them, on {@link #flush}, {@link #fsync} and {@link #close}. Runs of whole
+ * extents that nobody holds decrypted skip the cache ({@link StreamingIo}). The size field of the header
+ * is written after the data, as the kernel does.
  *
  * <p>Locking: one read-write lock per file, none global. Reads share it, so several readers run at
- * once; writes, truncate and flush take it exclusively. Pinning is atomic per extent through the active
- * map, so two readers that miss on the same extent decrypt it once.
+ * once; writes, truncate and flush take it exclusively.
  */
 public final class EncryptedFile implements FileContent {
     private static final Logger log = LoggerFactory.getLogger(EncryptedFile.class);
 
     private final LowerFile lower;
-    private final ExtentCache cache;
     private final int extentSize;
     private final String name;
     private final boolean writable;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    /** Extents in use, never evicted. */
-    private final ConcurrentHashMap<Long, Extent> active = new ConcurrentHashMap<>();
-    /** Indices of this file's extents in the idle cache, so flush and close need not scan it. */
-    private final Set<Long> resident = ConcurrentHashMap.newKeySet();
-    /** Evicted dirty extents whose write-back failed: kept until a flush succeeds, so nothing is lost. */
-    private final Map<Long, Extent> unwritten = new ConcurrentHashMap<>();
-    private volatile IOException deferredError;
+    private final DecryptedExtents extents;
 
     private volatile long size;
     private boolean sizeDirty;
@@ -57,7 +47,6 @@ public final class EncryptedFile implements FileContent {
     public EncryptedFile(FileChannel channel, UnlockedHeader header, ExtentCache cache, Path lowerPath, String name,
             boolean writable) {
         this.lower = new LowerFile(channel, header, lowerPath, name);
-        this.cache = cache;
         this.extentSize = lower.extentSize;
         if (cache.extentSize() != extentSize) {
             throw new IllegalArgumentException("cache extents of " + cache.extentSize() + " bytes, file extents of " + extentSize);
@@ -66,6 +55,7 @@ public final class EncryptedFile implements FileContent {
         this.writable = writable;
         this.size = lower.headerSize();
         this.streaming = new StreamingIo(lower, cache);
+        this.extents = new DecryptedExtents(lower, cache);
     }
 
     @Override
@@ -104,7 +94,7 @@ public final class EncryptedFile implements FileContent {
             long pos = offset;
             while (pos < end) {
                 long idx = pos / extentSize;
-                if (!cached(idx)) {
+                if (!extents.holds(idx)) {
                     // extents nobody holds decrypted: straight from the lower file, in one read
                     long runEnd = Math.min(end, (idx + countUncached(idx, end)) * extentSize);
                     streaming.read(idx, dst, pos, runEnd);
@@ -129,19 +119,11 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
-    /**
-     * Whether extent {@code idx} has a decrypted copy here (in use, idle in the cache, being evicted,
-     * or kept after a failed write-back): then it must be read and written through that copy.
-     */
-    private boolean cached(long idx) {
-        return resident.contains(idx) || active.containsKey(idx) || unwritten.containsKey(idx);
-    }
-
     /** How many extents from {@code idx} on, up to the one holding byte {@code end - 1}, are not cached. */
     private int countUncached(long idx, long end) {
         long last = (end - 1) / extentSize;
         int n = 0;
-        while (idx + n <= last && n < StreamingIo.MAX_RUN && !cached(idx + n)) {
+        while (idx + n <= last && n < StreamingIo.MAX_RUN && !extents.holds(idx + n)) {
             n++;
         }
         return n;
@@ -166,14 +148,14 @@ public final class EncryptedFile implements FileContent {
                 long idx = pos / extentSize;
                 int within = (int) (pos % extentSize);
                 int n = (int) Math.min(extentSize - within, end - pos);
-                if (within == 0 && (n == extentSize || pos + n >= size) && !cached(idx)) {
+                if (within == 0 && (n == extentSize || pos + n >= size) && !extents.holds(idx)) {
                     // whole extents (or the new last one) that nobody holds decrypted: encrypt them
                     // straight from the caller's bytes, one lower write, no read-modify-write
                     long runEnd = pos;
                     int count = 0;
                     while (runEnd < end && count < StreamingIo.MAX_RUN) {
                         long rn = Math.min(extentSize, end - runEnd);
-                        if (!(rn == extentSize || runEnd + rn >= size) || cached(runEnd / extentSize)) {
+                        if (!(rn == extentSize || runEnd + rn >= size) || extents.holds(runEnd / extentSize)) {
                             break;
                         }
                         runEnd += rn;
@@ -256,13 +238,7 @@ public final class EncryptedFile implements FileContent {
                 return;
             }
             long keep = lower.extentCount(newSize);
-            for (Long idx : resident.toArray(new Long[0])) {
-                if (idx >= keep) {
-                    resident.remove(idx);
-                    cache.discard(this, idx);
-                }
-            }
-            unwritten.keySet().removeIf(idx -> idx >= keep);
+            extents.discardFrom(keep);
             if (newSize % extentSize != 0) {
                 // zero the tail of the new last extent, in memory and (at the next flush) on disk
                 Extent e = pin(newSize / extentSize, true);
@@ -293,34 +269,13 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
+    /** The data first, then the size that covers it, as the kernel does. */
     private void flushLocked() throws IOException {
-        for (Extent e : active.values()) {
-            writeBack(e);
-        }
-        for (Long idx : resident) {
-            Extent e = cache.peekIdle(this, idx);
-            if (e != null) {
-                writeBack(e);
-            } else {
-                // being evicted by another thread right now: wait until its write-back has landed,
-                // so fsync never forces the channel before it
-                cache.awaitEviction(this, idx);
-            }
-        }
-        // evicted extents whose write-back failed (including one that just failed above)
-        for (Extent e : unwritten.values()) {
-            writeBack(e);
-            unwritten.remove(e.index);
-            cache.recycle(e.data);
-        }
+        extents.writeBackAll();
         if (sizeDirty) {
             writeSize();
         }
-        IOException err = deferredError;
-        if (err != null) {
-            deferredError = null;
-            throw new IOException(name + ": an earlier write-back failed: " + err.getMessage(), err);
-        }
+        extents.throwDeferredError();
     }
 
     @Override
@@ -359,18 +314,7 @@ public final class EncryptedFile implements FileContent {
 
     /** Every cached extent back to the pool (plaintext no longer reachable), then the FEK wiped. Under the write lock. */
     private void dropExtentsAndKey() {
-        for (Long idx : resident) {
-            cache.discard(this, idx); // waits for an eviction in flight
-        }
-        resident.clear();
-        for (Extent e : active.values()) {
-            cache.recycle(e.data);
-        }
-        active.clear();
-        for (Extent e : unwritten.values()) {
-            cache.recycle(e.data);
-        }
-        unwritten.clear();
+        extents.dropAll();
         try {
             lower.destroyKey();
         } catch (javax.security.auth.DestroyFailedException e) {
@@ -415,99 +359,13 @@ public final class EncryptedFile implements FileContent {
         sizeDirty = false;
     }
 
-    // ---- the page cache protocol ----
-
-    /**
-     * Pins extent {@code idx}: from the active map, the idle cache, or the lower file (decrypted), or a
-     * zero extent when {@code load} is false (the caller overwrites it or it lies past the end).
-     */
+    /** Pins extent {@code idx} through {@link DecryptedExtents#pin}; unpin it when done. */
     private Extent pin(long idx, boolean load) throws IOException {
-        try {
-            return active.compute(idx, (k, e) -> {
-                if (e == null) {
-                    e = unwritten.remove(idx);
-                }
-                if (e == null) {
-                    e = cache.takeIdle(this, idx);
-                    if (e != null) {
-                        resident.remove(idx);
-                    } else {
-                        // an eviction of this extent may have failed while takeIdle waited for it
-                        e = unwritten.remove(idx);
-                    }
-                }
-                if (e == null) {
-                    boolean fromDisk = load && idx * extentSize < size;
-                    e = new Extent(idx, fromDisk ? cache.scratchBuffer() : cache.newBuffer());
-                    if (fromDisk) {
-                        try {
-                            lower.readExtent(idx, e.data, size);
-                        } catch (IOException ex) {
-                            cache.recycle(e.data);
-                            throw new UncheckedIOException(ex);
-                        }
-                    }
-                }
-                e.pins++;
-                return e;
-            });
-        } catch (UncheckedIOException ex) {
-            throw ex.getCause();
-        }
+        return extents.pin(idx, load, size);
     }
 
-    private void unpin(Extent extent) {
-        active.compute(extent.index, (k, e) -> {
-            if (--e.pins > 0) {
-                return e;
-            }
-            if (closed || revoked) {
-                cache.recycle(e.data);
-            } else {
-                resident.add(e.index);
-                cache.putIdle(this, e);
-            }
-            return null;
-        });
-    }
-
-    /** Encrypts and writes one extent if it is dirty. */
-    private void writeBack(Extent e) throws IOException {
-        synchronized (e) {
-            if (!e.isDirty()) {
-                return;
-            }
-            lower.writeExtent(e.index, e.data);
-            e.markClean();
-        }
-    }
-
-    /**
-     * Called by the cache when it evicts an idle extent of this file. Returns whether the extent's buffer
-     * may be recycled: false when its write-back failed and it is kept for the next flush.
-     *
-     * <p>A dirty extent past {@link #size} is written too: a write publishes its new size only after
-     * its loop, and the cache may evict the write's own extents before that.
-     */
-    boolean writeBackEvicted(Extent e) {
-        // The index leaves {@code resident} only after the write: close and truncate call
-        // cache.discard for every resident index before they close or cut the channel (and wipe the
-        // key), and discard waits for this eviction (the cache runs it atomically with the removal),
-        // so an in-flight write-back from another thread lands first instead of being lost.
-        try {
-            if (closed || revoked) {
-                return true;
-            }
-            writeBack(e);
-            return true;
-        } catch (IOException | RuntimeException ex) {
-            log.warn("{}: write-back of extent {} failed, kept for the next flush: {}", name, e.index, ex.getMessage());
-            deferredError = ex instanceof IOException io ? io : new IOException(ex.toString(), ex);
-            unwritten.put(e.index, e);
-            return false;
-        } finally {
-            resident.remove(e.index);
-        }
+    private void unpin(Extent e) {
+        extents.unpin(e);
     }
 
     private void ensureOpen() throws IOException {
@@ -516,19 +374,6 @@ public final class EncryptedFile implements FileContent {
         }
         if (revoked) {
             throw cutOff(name);
-        }
-    }
-
-    private static final class UncheckedIOException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        UncheckedIOException(IOException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized IOException getCause() {
-            return (IOException) super.getCause();
         }
     }
 
