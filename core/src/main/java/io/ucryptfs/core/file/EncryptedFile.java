@@ -1,17 +1,10 @@
 package io.ucryptfs.core.file;
 
-import io.ucryptfs.core.format.ContentCryptor;
 import io.ucryptfs.core.format.UnlockedHeader;
-import io.ucryptfs.core.util.Pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,41 +12,26 @@ import org.slf4j.LoggerFactory;
 /**
  * One open encrypted file: plaintext reads and writes at any offset, in extents through the page cache.
  *
- * <p>The write path: {@link #write} pins the extents it touches (loading and decrypting a partial one
- * first: read-modify-write), copies the plaintext in and marks them dirty; dirty extents reach the lower
- * file ({@link #writeBack}: encrypt, positional write) when the cache evicts them, on {@link #flush},
- * {@link #fsync} and {@link #close}. The size field of the header is written after the data, as the
- * kernel does.
+ * <p>The write path: {@link #write} pins the extents it touches in {@link DecryptedExtents} (loading
+ * and decrypting a partial one first: read-modify-write), copies the plaintext in and marks them dirty;
+ * dirty extents reach the lower file ({@link LowerFile}: encrypt, positional write) when the mount's
+ * {@link ExtentCache} evicts them, on {@link #flush}, {@link #fsync} and {@link #close}. Runs of whole
+ * extents that nobody holds decrypted skip the cache ({@link StreamingIo}). The size field of the header
+ * is written after the data, as the kernel does.
  *
  * <p>Locking: one read-write lock per file, none global. Reads share it, so several readers run at
- * once; writes, truncate and flush take it exclusively. Pinning is atomic per extent through the active
- * map, so two readers that miss on the same extent decrypt it once.
+ * once; writes, truncate and flush take it exclusively.
  */
 public final class EncryptedFile implements FileContent {
     private static final Logger log = LoggerFactory.getLogger(EncryptedFile.class);
 
-    /** Ciphertext staging buffers, pooled (libfuse's threads come and go; see {@link Pool}). */
-    private static final Pool<ByteBuffer> CIPHERTEXT = new Pool<>(() -> ByteBuffer.allocate(0));
-
-    final FileChannel channel;
-    private final UnlockedHeader header;
-    final ContentCryptor cryptor;
-    final ExtentCache cache;
-    final int extentSize;
-    private final long dataOffset;
-    final String name;
+    private final LowerFile lower;
+    private final int extentSize;
+    private final String name;
     private final boolean writable;
-    /** Where the lower file is now; null once it was replaced by a rename (its xattr is gone with it). */
-    private volatile Path lowerPath;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    /** Extents in use, never evicted. */
-    private final ConcurrentHashMap<Long, Extent> active = new ConcurrentHashMap<>();
-    /** Indices of this file's extents in the idle cache, so flush and close need not scan it. */
-    private final Set<Long> resident = ConcurrentHashMap.newKeySet();
-    /** Evicted dirty extents whose write-back failed: kept until a flush succeeds, so nothing is lost. */
-    private final Map<Long, Extent> unwritten = new ConcurrentHashMap<>();
-    private volatile IOException deferredError;
+    private final DecryptedExtents extents;
 
     private volatile long size;
     private boolean sizeDirty;
@@ -68,20 +46,16 @@ public final class EncryptedFile implements FileContent {
      */
     public EncryptedFile(FileChannel channel, UnlockedHeader header, ExtentCache cache, Path lowerPath, String name,
             boolean writable) {
-        this.channel = channel;
-        this.header = header;
-        this.cryptor = header.content();
-        this.cache = cache;
-        this.extentSize = cryptor.extentSize();
+        this.lower = new LowerFile(channel, header, lowerPath, name);
+        this.extentSize = lower.extentSize;
         if (cache.extentSize() != extentSize) {
             throw new IllegalArgumentException("cache extents of " + cache.extentSize() + " bytes, file extents of " + extentSize);
         }
-        this.dataOffset = header.dataOffset();
-        this.lowerPath = lowerPath;
         this.name = name;
         this.writable = writable;
-        this.size = header.plaintextSize();
-        this.streaming = new StreamingIo(this);
+        this.size = lower.headerSize();
+        this.streaming = new StreamingIo(lower, cache);
+        this.extents = new DecryptedExtents(lower, cache);
     }
 
     @Override
@@ -97,21 +71,12 @@ public final class EncryptedFile implements FileContent {
 
     /** Checks that the lower file holds every extent its header promises; a clear error if not. */
     public void checkComplete() throws IOException {
-        long need = lowerSizeFor(size);
-        long have = channel.size();
+        long need = lower.sizeFor(size);
+        long have = lower.length();
         if (have < need) {
             throw new TruncatedFileException(name + ": lower file is " + have + " bytes but its header says "
                     + size + " plaintext bytes, which need " + need);
         }
-    }
-
-    /** Lower size of a file of {@code plaintextSize} bytes: header and whole extents. */
-    long lowerSizeFor(long plaintextSize) {
-        return dataOffset + extentCount(plaintextSize) * (long) cryptor.ciphertextExtentSize();
-    }
-
-    private long extentCount(long plaintextSize) {
-        return (plaintextSize + extentSize - 1) / extentSize;
     }
 
     @Override
@@ -129,7 +94,7 @@ public final class EncryptedFile implements FileContent {
             long pos = offset;
             while (pos < end) {
                 long idx = pos / extentSize;
-                if (!cached(idx)) {
+                if (!extents.holds(idx)) {
                     // extents nobody holds decrypted: straight from the lower file, in one read
                     long runEnd = Math.min(end, (idx + countUncached(idx, end)) * extentSize);
                     streaming.read(idx, dst, pos, runEnd);
@@ -154,19 +119,11 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
-    /**
-     * Whether extent {@code idx} has a decrypted copy here (in use, idle in the cache, being evicted,
-     * or kept after a failed write-back): then it must be read and written through that copy.
-     */
-    private boolean cached(long idx) {
-        return resident.contains(idx) || active.containsKey(idx) || unwritten.containsKey(idx);
-    }
-
     /** How many extents from {@code idx} on, up to the one holding byte {@code end - 1}, are not cached. */
     private int countUncached(long idx, long end) {
         long last = (end - 1) / extentSize;
         int n = 0;
-        while (idx + n <= last && n < StreamingIo.MAX_RUN && !cached(idx + n)) {
+        while (idx + n <= last && n < StreamingIo.MAX_RUN && !extents.holds(idx + n)) {
             n++;
         }
         return n;
@@ -191,14 +148,14 @@ public final class EncryptedFile implements FileContent {
                 long idx = pos / extentSize;
                 int within = (int) (pos % extentSize);
                 int n = (int) Math.min(extentSize - within, end - pos);
-                if (within == 0 && (n == extentSize || pos + n >= size) && !cached(idx)) {
+                if (within == 0 && (n == extentSize || pos + n >= size) && !extents.holds(idx)) {
                     // whole extents (or the new last one) that nobody holds decrypted: encrypt them
                     // straight from the caller's bytes, one lower write, no read-modify-write
                     long runEnd = pos;
                     int count = 0;
                     while (runEnd < end && count < StreamingIo.MAX_RUN) {
                         long rn = Math.min(extentSize, end - runEnd);
-                        if (!(rn == extentSize || runEnd + rn >= size) || cached(runEnd / extentSize)) {
+                        if (!(rn == extentSize || runEnd + rn >= size) || extents.holds(runEnd / extentSize)) {
                             break;
                         }
                         runEnd += rn;
@@ -248,7 +205,7 @@ public final class EncryptedFile implements FileContent {
      */
     private void growTo(long newSize) throws IOException {
         long oldSize = size;
-        roomFor(oldSize, newSize);
+        lower.checkRoom(oldSize, newSize);
         if (oldSize % extentSize != 0) {
             // the last partial extent: its tail must be zero on disk too
             Extent e = pin(oldSize / extentSize, true);
@@ -258,72 +215,9 @@ public final class EncryptedFile implements FileContent {
                 unpin(e);
             }
         }
-        long first = extentCount(oldSize);
-        long last = extentCount(newSize); // exclusive
-        if (first < last) {
-            ByteBuffer zero = ByteBuffer.allocate(extentSize);
-            ByteBuffer out = cipherBuffer();
-            try {
-                for (long idx = first; idx < last; idx++) {
-                    zero.clear();
-                    out.clear();
-                    cryptor.encryptExtent(idx, zero, out);
-                    out.flip();
-                    writeFully(out, extentPosition(idx));
-                }
-            } finally {
-                CIPHERTEXT.give(out);
-            }
-        }
+        lower.writeZeroExtents(lower.extentCount(oldSize), lower.extentCount(newSize));
         size = newSize;
         sizeDirty = true;
-    }
-
-    /**
-     * Before growing a file (the format has no holes: every extent up to the new size is written, as the
-     * kernel's eCryptfs does), fails fast instead of filling the disk when the extents to write do not
-     * fit in the lower free space: EFBIG when the lower filesystem cannot hold a file that large at all
-     * (probed by writing its last byte, which ext4 refuses past its maximum file size), else ENOSPC.
-     */
-    private void roomFor(long oldSize, long newSize) throws IOException {
-        long lowerEnd = lowerSizeFor(newSize);
-        if (lowerEnd < 0) {
-            throw new FileSystemException(name, null, "File too large");
-        }
-        long needed = lowerEnd - Math.max(channel.size(), lowerSizeFor(oldSize));
-        if (needed <= 64L * extentSize) {
-            return; // small growth: the writes themselves report any error
-        }
-        long free = freeLowerSpace();
-        if (needed <= free) {
-            return;
-        }
-        // too big for the free space; too big for the lower filesystem at all (EFBIG) is the better answer
-        long before = channel.size();
-        try {
-            channel.write(ByteBuffer.allocate(1), lowerEnd - 1);
-        } catch (IOException e) {
-            if (String.valueOf(e.getMessage()).contains("File too large")) {
-                throw e;
-            }
-        } finally {
-            channel.truncate(before);
-        }
-        throw new FileSystemException(name, null, "No space left on device: growing to " + newSize
-                + " bytes needs " + needed + " lower bytes, " + free + " are free");
-    }
-
-    /** The lower filesystem's free bytes, or Long.MAX_VALUE when the file has no lower path any more. */
-    private long freeLowerSpace() throws IOException {
-        Path where = lowerPath;
-        if (where == null) {
-            return Long.MAX_VALUE; // unlinked while open: the writes themselves report ENOSPC
-        }
-        try {
-            return Files.getFileStore(where).getUsableSpace();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return Long.MAX_VALUE; // gone behind our back: as above
-        }
     }
 
     @Override
@@ -343,14 +237,8 @@ public final class EncryptedFile implements FileContent {
             if (newSize == size) {
                 return;
             }
-            long keep = extentCount(newSize);
-            for (Long idx : resident.toArray(new Long[0])) {
-                if (idx >= keep) {
-                    resident.remove(idx);
-                    cache.discard(this, idx);
-                }
-            }
-            unwritten.keySet().removeIf(idx -> idx >= keep);
+            long keep = lower.extentCount(newSize);
+            extents.discardFrom(keep);
             if (newSize % extentSize != 0) {
                 // zero the tail of the new last extent, in memory and (at the next flush) on disk
                 Extent e = pin(newSize / extentSize, true);
@@ -362,7 +250,7 @@ public final class EncryptedFile implements FileContent {
                 }
             }
             size = newSize;
-            channel.truncate(lowerSizeFor(newSize));
+            lower.truncate(newSize);
             sizeDirty = true;
             flushLocked();
         } finally {
@@ -381,34 +269,13 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
+    /** The data first, then the size that covers it, as the kernel does. */
     private void flushLocked() throws IOException {
-        for (Extent e : active.values()) {
-            writeBack(e);
-        }
-        for (Long idx : resident) {
-            Extent e = cache.peekIdle(this, idx);
-            if (e != null) {
-                writeBack(e);
-            } else {
-                // being evicted by another thread right now: wait until its write-back has landed,
-                // so fsync never forces the channel before it
-                cache.awaitEviction(this, idx);
-            }
-        }
-        // evicted extents whose write-back failed (including one that just failed above)
-        for (Extent e : unwritten.values()) {
-            writeBack(e);
-            unwritten.remove(e.index);
-            cache.recycle(e.data);
-        }
+        extents.writeBackAll();
         if (sizeDirty) {
             writeSize();
         }
-        IOException err = deferredError;
-        if (err != null) {
-            deferredError = null;
-            throw new IOException(name + ": an earlier write-back failed: " + err.getMessage(), err);
-        }
+        extents.throwDeferredError();
     }
 
     @Override
@@ -417,7 +284,7 @@ public final class EncryptedFile implements FileContent {
         try {
             ensureOpen();
             flushLocked();
-            channel.force(metadata);
+            lower.force(metadata);
         } finally {
             lock.writeLock().unlock();
         }
@@ -438,7 +305,7 @@ public final class EncryptedFile implements FileContent {
                 closed = true;
                 // if the flush failed, what it could not write is lost with the error it threw
                 dropExtentsAndKey();
-                channel.close();
+                lower.close();
             }
         } finally {
             lock.writeLock().unlock();
@@ -447,20 +314,9 @@ public final class EncryptedFile implements FileContent {
 
     /** Every cached extent back to the pool (plaintext no longer reachable), then the FEK wiped. Under the write lock. */
     private void dropExtentsAndKey() {
-        for (Long idx : resident) {
-            cache.discard(this, idx); // waits for an eviction in flight
-        }
-        resident.clear();
-        for (Extent e : active.values()) {
-            cache.recycle(e.data);
-        }
-        active.clear();
-        for (Extent e : unwritten.values()) {
-            cache.recycle(e.data);
-        }
-        unwritten.clear();
+        extents.dropAll();
         try {
-            header.destroy();
+            lower.destroyKey();
         } catch (javax.security.auth.DestroyFailedException e) {
             log.debug("{}: file key not wiped: {}", name, e.getMessage());
         }
@@ -475,7 +331,7 @@ public final class EncryptedFile implements FileContent {
             }
             // dirty data first: if it cannot be written, the file keeps its key (the caller reports it)
             flushLocked();
-            channel.force(false);
+            lower.force(false);
             revoked = true;
             dropExtentsAndKey();
         } finally {
@@ -495,171 +351,21 @@ public final class EncryptedFile implements FileContent {
 
     @Override
     public void moved(Path newLowerPath) {
-        this.lowerPath = newLowerPath;
+        lower.moved(newLowerPath);
     }
 
     private void writeSize() throws IOException {
-        if (header.inXattr()) {
-            Path p = lowerPath;
-            if (p == null) {
-                sizeDirty = false; // replaced by a rename: its header went with it
-                return;
-            }
-            byte[] current = Xattrs.get(p, io.ucryptfs.core.format.ecryptfs.EcryptfsFormat.HEADER_XATTR)
-                    .orElseThrow(() -> new IOException(name + ": header xattr disappeared"));
-            byte[] field = header.encodeSize(size);
-            System.arraycopy(field, 0, current, header.sizeFieldOffset(), field.length);
-            Xattrs.set(p, io.ucryptfs.core.format.ecryptfs.EcryptfsFormat.HEADER_XATTR, current);
-        } else {
-            writeFully(ByteBuffer.wrap(header.encodeSize(size)), header.sizeFieldOffset());
-        }
+        lower.writeSize(size);
         sizeDirty = false;
     }
 
-    // ---- the page cache protocol ----
-
-    /**
-     * Pins extent {@code idx}: from the active map, the idle cache, or the lower file (decrypted), or a
-     * zero extent when {@code load} is false (the caller overwrites it or it lies past the end).
-     */
+    /** Pins extent {@code idx} through {@link DecryptedExtents#pin}; unpin it when done. */
     private Extent pin(long idx, boolean load) throws IOException {
-        try {
-            return active.compute(idx, (k, e) -> {
-                if (e == null) {
-                    e = unwritten.remove(idx);
-                }
-                if (e == null) {
-                    e = cache.takeIdle(this, idx);
-                    if (e != null) {
-                        resident.remove(idx);
-                    } else {
-                        // an eviction of this extent may have failed while takeIdle waited for it
-                        e = unwritten.remove(idx);
-                    }
-                }
-                if (e == null) {
-                    boolean fromDisk = load && idx * extentSize < size;
-                    e = new Extent(idx, fromDisk ? cache.scratchBuffer() : cache.newBuffer());
-                    if (fromDisk) {
-                        try {
-                            loadInto(e);
-                        } catch (IOException ex) {
-                            cache.recycle(e.data);
-                            throw new UncheckedIOException(ex);
-                        }
-                    }
-                }
-                e.pins++;
-                return e;
-            });
-        } catch (UncheckedIOException ex) {
-            throw ex.getCause();
-        }
+        return extents.pin(idx, load, size);
     }
 
-    private void unpin(Extent extent) {
-        active.compute(extent.index, (k, e) -> {
-            if (--e.pins > 0) {
-                return e;
-            }
-            if (closed || revoked) {
-                cache.recycle(e.data);
-            } else {
-                resident.add(e.index);
-                cache.putIdle(this, e);
-            }
-            return null;
-        });
-    }
-
-    private void loadInto(Extent e) throws IOException {
-        ByteBuffer in = cipherBuffer();
-        try {
-            long pos = extentPosition(e.index);
-            while (in.hasRemaining()) {
-                int n = channel.read(in, pos + in.position());
-                if (n < 0) {
-                    throw new TruncatedFileException(name + ": lower file ends inside extent " + e.index
-                            + " (at byte " + (pos + in.position()) + "); its header says " + size + " plaintext bytes");
-                }
-            }
-            in.flip();
-            cryptor.decryptExtent(e.index, in, ByteBuffer.wrap(e.data));
-        } finally {
-            CIPHERTEXT.give(in);
-        }
-        long endInExtent = size - e.index * extentSize;
-        if (endInExtent < extentSize) {
-            // keep bytes past the end zero, whatever the lower file held there
-            java.util.Arrays.fill(e.data, (int) endInExtent, extentSize, (byte) 0);
-        }
-    }
-
-    /** Encrypts and writes one extent if it is dirty. */
-    private void writeBack(Extent e) throws IOException {
-        synchronized (e) {
-            if (!e.isDirty()) {
-                return;
-            }
-            ByteBuffer out = cipherBuffer();
-            try {
-                cryptor.encryptExtent(e.index, ByteBuffer.wrap(e.data), out);
-                out.flip();
-                writeFully(out, extentPosition(e.index));
-            } finally {
-                CIPHERTEXT.give(out);
-            }
-            e.markClean();
-        }
-    }
-
-    /**
-     * Called by the cache when it evicts an idle extent of this file. Returns whether the extent's buffer
-     * may be recycled: false when its write-back failed and it is kept for the next flush.
-     *
-     * <p>A dirty extent past {@link #size} is written too: a write publishes its new size only after
-     * its loop, and the cache may evict the write's own extents before that.
-     */
-    boolean writeBackEvicted(Extent e) {
-        // The index leaves {@code resident} only after the write: close and truncate call
-        // cache.discard for every resident index before they close or cut the channel (and wipe the
-        // key), and discard waits for this eviction (the cache runs it atomically with the removal),
-        // so an in-flight write-back from another thread lands first instead of being lost.
-        try {
-            if (closed || revoked) {
-                return true;
-            }
-            writeBack(e);
-            return true;
-        } catch (IOException | RuntimeException ex) {
-            log.warn("{}: write-back of extent {} failed, kept for the next flush: {}", name, e.index, ex.getMessage());
-            deferredError = ex instanceof IOException io ? io : new IOException(ex.toString(), ex);
-            unwritten.put(e.index, e);
-            return false;
-        } finally {
-            resident.remove(e.index);
-        }
-    }
-
-    long extentPosition(long idx) {
-        return dataOffset + idx * (long) cryptor.ciphertextExtentSize();
-    }
-
-    void writeFully(ByteBuffer b, long pos) throws IOException {
-        long p = pos;
-        while (b.hasRemaining()) {
-            p += channel.write(b, p);
-        }
-    }
-
-    /** A cleared staging buffer of one ciphertext extent; give it back to {@link #CIPHERTEXT}. */
-    private ByteBuffer cipherBuffer() {
-        ByteBuffer b = CIPHERTEXT.take();
-        if (b.capacity() < cryptor.ciphertextExtentSize()) {
-            b = ByteBuffer.allocate(cryptor.ciphertextExtentSize());
-        }
-        b.clear().limit(cryptor.ciphertextExtentSize());
-        return b;
+    private void unpin(Extent e) {
+        extents.unpin(e);
     }
 
     private void ensureOpen() throws IOException {
@@ -668,19 +374,6 @@ public final class EncryptedFile implements FileContent {
         }
         if (revoked) {
             throw cutOff(name);
-        }
-    }
-
-    private static final class UncheckedIOException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        UncheckedIOException(IOException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized IOException getCause() {
-            return (IOException) super.getCause();
         }
     }
 

@@ -8,7 +8,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
  * The mount's page cache of decrypted extents, bounded in bytes across all open files.
  *
  * <p>Only idle extents live here: an extent being read or written is pinned in its file's active map
- * ({@link EncryptedFile}) and cannot be evicted. When Caffeine evicts an idle dirty extent, the eviction
+ * ({@link DecryptedExtents}) and cannot be evicted. When Caffeine evicts an idle dirty extent, the eviction
  * listener writes it back to its file before the entry is gone (Caffeine runs it atomically with the
  * removal, so a concurrent lookup of the same extent waits and then reads the written bytes).
  * Idea from Cryptomator's {@code ChunkCache}.
@@ -18,7 +18,7 @@ public final class ExtentCache {
     /** Default bound: 64 MiB of plaintext extents. */
     public static final long DEFAULT_BYTES = 64L << 20;
 
-    record Key(EncryptedFile file, long index) {}
+    record Key(DecryptedExtents file, long index) {}
 
     private final Cache<Key, Extent> idle;
     private final BufferPool buffers;
@@ -52,12 +52,12 @@ public final class ExtentCache {
     }
 
     /** Takes an idle extent out of the cache (to pin it), or null. */
-    Extent takeIdle(EncryptedFile file, long index) {
+    Extent takeIdle(DecryptedExtents file, long index) {
         return idle.asMap().remove(new Key(file, index));
     }
 
     /** Looks at an idle extent without taking it (for flush). */
-    Extent peekIdle(EncryptedFile file, long index) {
+    Extent peekIdle(DecryptedExtents file, long index) {
         return idle.getIfPresent(new Key(file, index));
     }
 
@@ -65,17 +65,17 @@ public final class ExtentCache {
      * Returns once no eviction of this extent is in progress: Caffeine runs the eviction listener
      * inside the entry's atomic removal, so taking the same entry's lock waits for it.
      */
-    void awaitEviction(EncryptedFile file, long index) {
+    void awaitEviction(DecryptedExtents file, long index) {
         idle.asMap().computeIfPresent(new Key(file, index), (k, v) -> v);
     }
 
     /** Puts a no longer pinned extent back, where it may be evicted. */
-    void putIdle(EncryptedFile file, Extent extent) {
+    void putIdle(DecryptedExtents file, Extent extent) {
         idle.put(new Key(file, extent.index), extent);
     }
 
     /** Drops an idle extent without writing it back (truncate, close after flush); recycles its buffer. */
-    void discard(EncryptedFile file, long index) {
+    void discard(DecryptedExtents file, long index) {
         Extent e = idle.asMap().remove(new Key(file, index));
         if (e != null) {
             buffers.give(e.data);

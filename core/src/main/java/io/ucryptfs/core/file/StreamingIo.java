@@ -27,16 +27,19 @@ final class StreamingIo {
 
     private static final Pool<ByteBuffer> RUNS = new Pool<>(() -> ByteBuffer.allocate(0));
 
-    private final EncryptedFile f;
+    private final LowerFile lower;
+    /** Only for its scratch buffers: a streamed run never enters the cache. */
+    private final ExtentCache cache;
 
-    StreamingIo(EncryptedFile f) {
-        this.f = f;
+    StreamingIo(LowerFile lower, ExtentCache cache) {
+        this.lower = lower;
+        this.cache = cache;
     }
 
     private ByteBuffer runBuffer(int bytes) {
         ByteBuffer b = RUNS.take();
         if (b.capacity() < bytes) {
-            b = ByteBuffer.allocate(Math.max(bytes, MAX_RUN * f.cryptor.ciphertextExtentSize()));
+            b = ByteBuffer.allocate(Math.max(bytes, MAX_RUN * lower.cryptor.ciphertextExtentSize()));
         }
         b.clear().limit(bytes);
         return b;
@@ -44,18 +47,18 @@ final class StreamingIo {
 
     /** Copies plaintext bytes {@code [from, to)} (starting in extent {@code first}) into {@code dst}. */
     void read(long first, ByteBuffer dst, long from, long to) throws IOException {
-        int es = f.extentSize;
-        int cs = f.cryptor.ciphertextExtentSize();
+        int es = lower.extentSize;
+        int cs = lower.cryptor.ciphertextExtentSize();
         long last = (to - 1) / es;
         int count = (int) (last - first + 1);
         ByteBuffer in = runBuffer(count * cs);
         byte[] scratch = null;
         try {
-            long pos = f.extentPosition(first);
+            long pos = lower.extentPosition(first);
             while (in.hasRemaining()) {
-                int n = f.channel.read(in, pos + in.position());
+                int n = lower.channel.read(in, pos + in.position());
                 if (n < 0) {
-                    throw new TruncatedFileException(f.name + ": lower file ends inside extent "
+                    throw new TruncatedFileException(lower.name + ": lower file ends inside extent "
                             + (first + in.position() / cs) + " (at byte " + (pos + in.position()) + ")");
                 }
             }
@@ -69,16 +72,16 @@ final class StreamingIo {
                 ByteBuffer ct = in.duplicate().position(k * cs);
                 if (whole > 0) {
                     // every whole extent of the run at once, straight into the caller's buffer
-                    f.cryptor.decryptExtents(idx, whole, ct.limit((k + whole) * cs), dst);
+                    lower.cryptor.decryptExtents(idx, whole, ct.limit((k + whole) * cs), dst);
                     p += (long) whole * es;
                     k += whole;
                 } else {
                     // a partial first or last extent, through a scratch buffer
                     int n = (int) Math.min(es - within, to - p);
                     if (scratch == null) {
-                        scratch = f.cache.scratchBuffer();
+                        scratch = cache.scratchBuffer();
                     }
-                    f.cryptor.decryptExtent(idx, ct.limit((k + 1) * cs), ByteBuffer.wrap(scratch));
+                    lower.cryptor.decryptExtent(idx, ct.limit((k + 1) * cs), ByteBuffer.wrap(scratch));
                     dst.put(scratch, within, n);
                     p += n;
                     k++;
@@ -87,7 +90,7 @@ final class StreamingIo {
         } finally {
             RUNS.give(in);
             if (scratch != null) {
-                f.cache.recycle(scratch);
+                cache.recycle(scratch);
             }
         }
     }
@@ -98,8 +101,8 @@ final class StreamingIo {
      * them with one positional write.
      */
     void write(long first, ByteBuffer src, long from, long to) throws IOException {
-        int es = f.extentSize;
-        int cs = f.cryptor.ciphertextExtentSize();
+        int es = lower.extentSize;
+        int cs = lower.cryptor.ciphertextExtentSize();
         int count = (int) ((to - from + es - 1) / es);
         ByteBuffer out = runBuffer(count * cs);
         byte[] scratch = null;
@@ -115,7 +118,7 @@ final class StreamingIo {
                 int lo = r * per;
                 int hi = Math.min(whole, lo + per);
                 if (lo < hi) {
-                    f.cryptor.encryptExtents(first + lo, hi - lo,
+                    lower.cryptor.encryptExtents(first + lo, hi - lo,
                             src.duplicate().limit(base + hi * es).position(base + lo * es),
                             out.duplicate().limit(hi * cs).position(lo * cs));
                 }
@@ -123,19 +126,19 @@ final class StreamingIo {
             if (whole < count) {
                 // the new last extent, short: zero-padded
                 int n = (int) (to - from - (long) whole * es);
-                scratch = f.cache.newBuffer();
+                scratch = cache.newBuffer();
                 src.duplicate().position(base + whole * es).get(scratch, 0, n);
-                f.cryptor.encryptExtent(first + whole, ByteBuffer.wrap(scratch),
+                lower.cryptor.encryptExtent(first + whole, ByteBuffer.wrap(scratch),
                         out.duplicate().limit((whole + 1) * cs).position(whole * cs));
             }
             src.position(base + (int) (to - from));
             out.position(count * cs);
             out.flip();
-            f.writeFully(out, f.extentPosition(first));
+            lower.writeFully(out, lower.extentPosition(first));
         } finally {
             RUNS.give(out);
             if (scratch != null) {
-                f.cache.recycle(scratch);
+                cache.recycle(scratch);
             }
         }
     }

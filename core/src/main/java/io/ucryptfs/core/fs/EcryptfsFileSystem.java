@@ -6,30 +6,23 @@ import io.ucryptfs.core.format.FileFormat;
 import io.ucryptfs.core.fs.LowerPaths.Reach;
 import io.ucryptfs.core.fs.OpenFileTable.Handle;
 import io.ucryptfs.core.fs.OpenFileTable.OpenFile;
-import io.ucryptfs.core.names.InvalidNameException;
 import io.ucryptfs.core.names.NameBytes;
-import io.ucryptfs.core.names.NameCipher;
-import io.ucryptfs.core.names.NameTooLongException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +47,13 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final OpenFileTable table = new OpenFileTable();
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
-    /** Lower names already reported as undecryptable, so a listing logs each once. */
-    private final Set<String> reportedNames = ConcurrentHashMap.newKeySet();
+
+    // the parts of the operations below that have a job of their own
+    private final MovedOpenFiles moved;
+    private final NewNodeOwnership ownership;
+    private final DirectoryListing listing;
+    private final SymlinkTargets symlinks;
+    private final UserXattrs xattrs;
 
     private EcryptfsFileSystem(Path lowerRoot, MountOptions o, MountKeys keys, int pathLimit) {
         this.keys = keys;
@@ -65,6 +63,11 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.opener = new LowerFileOpener(cache, o.passthrough(), o.readOnly());
         this.sizes = new PlaintextSizes(format);
         this.attributes = new LowerAttributes();
+        this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
+        this.ownership = new NewNodeOwnership(paths, attributes);
+        this.listing = new DirectoryListing(paths, keys);
+        this.symlinks = new SymlinkTargets(keys);
+        this.xattrs = new UserXattrs(attributes, format.headerXattrName());
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
     }
@@ -102,29 +105,14 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             OpenFile open = table.find(raw.inode());
             size = open != null ? open.content.size() : sizes.sizeOf(lower.at(), raw.inode(), raw.size(), raw.mtime());
         } else if (raw.type() == FileType.SYMLINK) {
-            size = NameBytes.length(readlink(lower.at(), path));
+            size = NameBytes.length(symlinks.read(lower.at(), path));
         }
         return raw.toAttributes(size);
     }
 
     @Override
     public FileAttributes fgetattr(long handle) throws FsException {
-        OpenFile f = table.handle(handle).file();
-        Path lowerPath = f.lowerPath;
-        try (Reach lower = lowerPath == null ? null : paths.reach(lowerPath)) {
-            LowerAttributes.Raw raw = lower == null ? null : attributes.read(lower.at());
-            if (raw != null && raw.inode().equals(f.inode)) {
-                return raw.toAttributes(f.content.size());
-            }
-        } catch (IOException e) {
-            // unlinked while open: fall through
-        }
-        LowerAttributes.Raw last = f.unlinkedAttributes;
-        if (last != null) {
-            return last.toAttributes(f.content.size());
-        }
-        Instant now = Instant.now();
-        return new FileAttributes(FileType.REGULAR, f.content.size(), 0600, -1, -1, 0, 0, now, now, now);
+        return moved.attributesOf(table.handle(handle).file());
     }
 
     @Override
@@ -136,39 +124,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
      * readdir that also hands each lower name that does not decrypt to {@code undecryptable} (with the
      * reason), for tools that must account for every lower entry ({@link TreeExport}).
      */
-    List<String> readdir(String path, java.util.function.BiConsumer<String, String> undecryptable) throws FsException {
-        try {
-            // while locked (names encrypted): EACCES, as a lookup. Not an empty listing (a sync tool could
-            // take it for a directory emptied) nor the lower names (each would fail its lookup anyway).
-            return keys.names(path, k -> list(path, k.names(), undecryptable));
-        } catch (IOException e) {
-            throw IoErrors.toFs(e, path);
-        }
-    }
-
-    private List<String> list(String path, NameCipher names, java.util.function.BiConsumer<String, String> undecryptable)
-            throws FsException {
-        List<String> out = new ArrayList<>();
-        try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
-            for (Path child : ds) {
-                String lowerName = NamePaths.name(child);
-                try {
-                    out.add(names.decrypt(lowerName));
-                } catch (InvalidNameException e) {
-                    if (undecryptable != null) {
-                        undecryptable.accept(lowerName, e.getMessage());
-                    }
-                    if (reportedNames.size() < 10_000 && reportedNames.add(lower.lower() + "/" + lowerName)) {
-                        log.warn("{}: skipping lower entry {} whose name does not decrypt: {}", path, lowerName, e.getMessage());
-                    }
-                }
-            }
-        } catch (NotDirectoryException e) {
-            throw new FsException(Errno.ENOTDIR, path + ": not a directory");
-        } catch (IOException e) {
-            throw IoErrors.toFs(e, path);
-        }
-        return out;
+    List<String> readdir(String path, BiConsumer<String, String> undecryptable) throws FsException {
+        return listing.list(path, undecryptable);
     }
 
     @Override
@@ -176,10 +133,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         writable(path);
         try (Reach lower = paths.reach(path)) {
             Files.createDirectory(lower.at());
-            // as Linux does: a directory made in a set-group-ID directory is set-group-ID too
-            boolean sgid = parentSetgid(lower);
-            own(lower.at(), owner, sgid);
-            attributes.setMode(lower.at(), sgid ? mode | S_ISGID : mode);
+            ownership.directory(lower, owner, mode);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -221,7 +175,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             FileContent content;
             Object inode;
             try {
-                inode = ownAndMode(lower, attributes.read(at), owner, mode);
+                inode = ownership.file(lower, attributes.read(at), owner, mode);
                 content = opener.initialise(keyed, ch, at, path);
             } catch (IOException | RuntimeException e) {
                 ch.close();
@@ -386,13 +340,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             } catch (IOException e) {
                 throw IoErrors.toFs(e, last.plainPath);
             } finally {
-                Path lowerPath = last.lowerPath; // read once: an unlink or rename may clear it meanwhile
-                if (lowerPath != null && last.content.revoked()) {
-                    sizes.invalidate(last.inode); // a new open after an unlock may have written since
-                } else if (lowerPath != null) {
-                    rememberSize(last, lowerPath);
-                }
-                last.closePins();
+                moved.closed(last);
             }
         });
     }
@@ -407,10 +355,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             }
             Files.delete(lower.at());
             sizes.invalidate(raw.inode());
-            OpenFile open = raw.type() == FileType.REGULAR ? table.find(raw.inode()) : null;
-            if (open != null && lower.lower().equals(open.lowerPath)) {
-                unlinkedWhileOpen(open, raw);
-            }
+            moved.unlinked(lower.lower(), raw);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -421,78 +366,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         writable(from);
         try (Reach src = paths.reach(from); Reach dst = paths.reach(to)) {
             Files.move(src.at(), dst.at(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            movedOpenFiles(src.lower(), dst.lower()); // sizes are kept by inode: a rename keeps them
+            moved.renamed(src.lower(), dst.lower()); // sizes are kept by inode: a rename keeps them
         } catch (IOException e) {
             throw IoErrors.toFs(e, from + " -> " + to);
-        }
-    }
-
-    /**
-     * The lower name an open file used is gone: from now on its content has no path (an xattr header
-     * is no longer written; a new file created under the same name is not touched), and fstat shows the
-     * attributes it had, with one link less (0 for the last, as Linux shows).
-     */
-    private static void unlinkedWhileOpen(OpenFile f, LowerAttributes.Raw raw) {
-        f.unlinkedAttributes = new LowerAttributes.Raw(raw.type(), raw.size(), raw.mode(), raw.uid(), raw.gid(),
-                Math.max(raw.nlink() - 1, 0), raw.inode(), raw.ino(), raw.atime(), raw.mtime(), raw.ctime(), raw.rdev());
-        f.lowerPath = null;
-        f.content.moved(null);
-    }
-
-    /**
-     * The plaintext size of a file just closed is known: remember it, so the next getattr need not read
-     * the header again (which would also bump the lower atime an utimens just set).
-     */
-    private void rememberSize(OpenFile f, Path lowerPath) {
-        sizes.invalidate(f.inode);
-        if (!(f.content instanceof io.ucryptfs.core.file.EncryptedFile)) {
-            return; // a passthrough file's size is its lower size, read with its attributes
-        }
-        try (Reach lower = paths.reach(lowerPath)) {
-            LowerAttributes.Raw after = attributes.read(lower.at());
-            if (after.inode().equals(f.inode)) {
-                sizes.remember(after.inode(), after.size(), after.mtime(), f.content.size());
-            }
-        } catch (IOException e) {
-            // gone or unreadable: the next getattr finds out
-        }
-    }
-
-    /**
-     * After a rename, tells open files where their lower file is now: the moved file itself, files
-     * inside a moved directory, and a file the rename replaced (whose path now names another file).
-     */
-    private void movedOpenFiles(Path src, Path dst) {
-        for (OpenFile f : table.all()) {
-            Path p = f.lowerPath;
-            if (p == null) {
-                continue;
-            }
-            Path now;
-            if (p.equals(src)) {
-                now = dst;
-            } else if (p.startsWith(src)) {
-                now = dst.resolve(src.relativize(p));
-            } else if (p.equals(dst) || p.startsWith(dst)) {
-                now = null; // replaced
-            } else {
-                continue;
-            }
-            f.lowerPath = now;
-            f.content.moved(now == null ? null : pinMoved(f, now));
-        }
-    }
-
-    /** The path the content of a moved open file uses from now on (kept reachable until it is closed). */
-    private Path pinMoved(OpenFile f, Path now) {
-        try {
-            Reach pin = paths.pin(now);
-            // the old pins stay open until the file closes: its content may be using their paths right now
-            f.keep(pin);
-            return pin.at();
-        } catch (IOException e) {
-            log.warn("{}: cannot reach the moved lower file {}: {}", f.plainPath, now, e.getMessage());
-            return now;
         }
     }
 
@@ -502,17 +378,10 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void symlink(String target, String linkPath, Owner owner) throws FsException {
         writable(linkPath);
         try (Reach lower = paths.reach(linkPath)) {
-            String lowerTarget = keys.names(linkPath, k -> {
-                try {
-                    return k.names().encryptSymlinkTarget(target);
-                } catch (NameTooLongException e) {
-                    throw new FsException(Errno.ENAMETOOLONG, linkPath + ": symlink target too long: " + e.getMessage());
-                }
-            });
             Path at = lower.at();
-            Files.createSymbolicLink(at, NamePaths.target(at.getFileSystem(), lowerTarget));
+            Files.createSymbolicLink(at, symlinks.encrypt(at, linkPath, target));
             try {
-                own(at, owner, owner.gid() >= 0 && parentSetgid(lower));
+                ownership.symlink(lower, owner);
             } catch (IOException e) {
                 Files.deleteIfExists(at);
                 throw e;
@@ -527,21 +396,10 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public String readlink(String path) throws FsException {
         try (Reach lower = paths.reach(path)) {
-            return readlink(lower.at(), path);
+            return symlinks.read(lower.at(), path);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
-    }
-
-    private String readlink(Path at, String path) throws IOException {
-        String lowerTarget = NamePaths.targetString(Files.readSymbolicLink(at));
-        return keys.names(path, k -> {
-            try {
-                return k.names().decryptSymlinkTarget(lowerTarget);
-            } catch (InvalidNameException e) {
-                throw new FsException(Errno.EIO, path + ": symlink target does not decrypt: " + e.getMessage());
-            }
-        });
     }
 
     @Override
@@ -551,7 +409,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             return;
         }
         writable(path);
-        if (type != FileType.FIFO && type != FileType.SOCKET && type != FileType.CHAR_DEVICE && type != FileType.BLOCK_DEVICE) {
+        if (!LowerAttributes.isSpecial(type)) {
             throw new FsException(Errno.EINVAL, path + ": mknod of a " + type);
         }
         if (specialNodes == null) {
@@ -561,8 +419,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             Path at = lower.at();
             specialNodes.mknod(at, type, mode & 0777, rdev);
             try {
-                own(at, owner, owner.gid() >= 0 && parentSetgid(lower));
-                attributes.setMode(at, mode);
+                ownership.special(lower, owner, mode);
             } catch (IOException e) {
                 Files.deleteIfExists(at);
                 throw e;
@@ -616,7 +473,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             if (open != null) {
                 open.content.flush();
             }
-            if (isSpecial(raw.type())) {
+            if (LowerAttributes.isSpecial(raw.type())) {
                 if (specialNodes == null) {
                     throw new FsException(Errno.EOPNOTSUPP, path + ": cannot set the times of a special file here");
                 }
@@ -663,10 +520,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public byte[] getxattr(String path, String name) throws FsException {
         try (Reach lower = paths.reach(path)) {
-            if (!name.equals(format.headerXattrName())) {
-                noUserXattrOnSpecial(lower.at(), path, name);
-            }
-            return UserXattrs.get(lower.at(), path, name, format.headerXattrName());
+            return xattrs.get(lower.at(), path, name);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -676,8 +530,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
         writable(path);
         try (Reach lower = paths.reach(path)) {
-            noUserXattrOnSpecial(lower.at(), path, name);
-            UserXattrs.set(lower.at(), path, name, value, flags, format.headerXattrName());
+            xattrs.set(lower.at(), path, name, value, flags);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -686,10 +539,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public List<String> listxattr(String path) throws FsException {
         try (Reach lower = paths.reach(path)) {
-            if (isSpecial(attributes.read(lower.at()).type())) {
-                return List.of();
-            }
-            return UserXattrs.list(lower.at(), path, format.headerXattrName());
+            return xattrs.list(lower.at(), path);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -699,8 +549,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     public void removexattr(String path, String name) throws FsException {
         writable(path);
         try (Reach lower = paths.reach(path)) {
-            noUserXattrOnSpecial(lower.at(), path, name);
-            UserXattrs.remove(lower.at(), path, name, format.headerXattrName());
+            xattrs.remove(lower.at(), path, name);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -790,71 +639,6 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     /** The size a lower file would have for this plaintext size: header plus whole extents. */
     public static long lowerSizeFor(long plaintextSize) {
         return 8192 + (plaintextSize + 4095) / 4096 * 4096;
-    }
-
-    private static final int S_ISGID = 02000;
-
-    private static boolean isSpecial(FileType t) {
-        return t == FileType.FIFO || t == FileType.SOCKET || t == FileType.CHAR_DEVICE || t == FileType.BLOCK_DEVICE;
-    }
-
-    /**
-     * User extended attributes are for regular files and directories only (Linux refuses them on special
-     * files with EPERM); checked before the JDK opens the lower node, which for a FIFO would block.
-     */
-    private void noUserXattrOnSpecial(Path lower, String path, String name) throws FsException {
-        if (!name.startsWith("user.")) {
-            return; // refused by name, without touching the file
-        }
-        try {
-            if (isSpecial(attributes.read(lower).type())) {
-                throw new FsException(Errno.EPERM, path + ": no user extended attributes on special files");
-            }
-        } catch (IOException e) {
-            throw IoErrors.toFs(e, path);
-        }
-    }
-
-    /**
-     * Gives a file just created in the lower directory its owner and mode, with only the system calls
-     * that change something: {@code fresh} is its attributes as created, and most of the time (a
-     * daemon running as the user who creates the file, the usual umask) they are right already. A
-     * create is one lstat here instead of a parent lstat, two lchowns and a chmod: small-file
-     * workloads are bound by such per-file costs. Returns the file's inode key.
-     */
-    private Object ownAndMode(Reach lower, LowerAttributes.Raw fresh, Owner owner, int mode) throws IOException {
-        int uid = owner.uid() >= 0 && owner.uid() != fresh.uid() ? owner.uid() : -1;
-        int gid = owner.gid() >= 0 && owner.gid() != fresh.gid() && !parentSetgid(lower) ? owner.gid() : -1;
-        boolean chowned = uid >= 0 || gid >= 0;
-        if (chowned) {
-            attributes.setOwner(lower.at(), uid, gid); // before the mode: a chown clears set-ID bits
-        }
-        if (chowned || fresh.mode() != (mode & 07777)) {
-            attributes.setMode(lower.at(), mode);
-        }
-        return fresh.inode();
-    }
-
-    private boolean parentSetgid(Reach lower) throws IOException {
-        Path parent = lower.lower().getParent();
-        if (parent == null) {
-            return false;
-        }
-        try (Reach p = paths.reach(parent)) {
-            return (attributes.read(p.at()).mode() & S_ISGID) != 0;
-        }
-    }
-
-    /**
-     * Gives a node just made in the lower directory to {@code owner} (before its mode is set: a chown
-     * clears set-ID bits). Under a set-group-ID parent the group stays the parent's, which the lower
-     * filesystem gave it.
-     */
-    private void own(Path lower, Owner owner, boolean parentSetgid) throws IOException {
-        int gid = parentSetgid ? -1 : owner.gid();
-        if (owner.uid() >= 0 || gid >= 0) {
-            attributes.setOwner(lower, owner.uid(), gid);
-        }
     }
 
     private void writable(String path) throws FsException {

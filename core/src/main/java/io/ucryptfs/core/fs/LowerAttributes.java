@@ -90,6 +90,11 @@ final class LowerAttributes {
                 b.lastAccessTime(), b.lastModifiedTime(), b.lastModifiedTime(), 0);
     }
 
+    /** FIFOs, sockets and device nodes: nodes that must not be opened to read or change them. */
+    static boolean isSpecial(FileType t) {
+        return t == FileType.FIFO || t == FileType.SOCKET || t == FileType.CHAR_DEVICE || t == FileType.BLOCK_DEVICE;
+    }
+
     /** The file type in a full st_mode (S_IFMT bits). */
     static FileType typeOf(int fullMode) {
         return switch (fullMode & 0170000) {

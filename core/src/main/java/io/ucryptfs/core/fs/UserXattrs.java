@@ -12,9 +12,16 @@ import java.util.List;
  * not supported.
  */
 final class UserXattrs {
-    private UserXattrs() {}
+    private final LowerAttributes attributes;
+    /** The header xattr's name (when headers are kept in xattrs): never shown, never writable. */
+    private final String hidden;
 
-    private static void check(String path, String name, String hidden) throws FsException {
+    UserXattrs(LowerAttributes attributes, String hidden) {
+        this.attributes = attributes;
+        this.hidden = hidden;
+    }
+
+    private void check(String path, String name) throws FsException {
         if (!name.startsWith(Xattrs.USER_PREFIX) || name.length() == Xattrs.USER_PREFIX.length()) {
             throw new FsException(Errno.EOPNOTSUPP, path + ": only user.* extended attributes are supported, not " + name);
         }
@@ -28,11 +35,29 @@ final class UserXattrs {
         }
     }
 
-    static byte[] get(Path lower, String path, String name, String hidden) throws FsException {
+    /**
+     * User extended attributes are for regular files and directories only (Linux refuses them on special
+     * files with EPERM); checked before the JDK opens the lower node, which for a FIFO would block.
+     */
+    private void noneOnSpecial(Path lower, String path, String name) throws FsException {
+        if (!name.startsWith(Xattrs.USER_PREFIX)) {
+            return; // refused by name, without touching the file
+        }
+        try {
+            if (LowerAttributes.isSpecial(attributes.read(lower).type())) {
+                throw new FsException(Errno.EPERM, path + ": no user extended attributes on special files");
+            }
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    byte[] get(Path lower, String path, String name) throws FsException {
         if (name.equals(hidden)) {
             throw new FsException(Errno.ENODATA, path + ": no attribute " + name);
         }
-        check(path, name, hidden);
+        noneOnSpecial(lower, path, name);
+        check(path, name);
         try {
             return Xattrs.get(lower, name).orElseThrow(() -> new FsException(Errno.ENODATA, path + ": no attribute " + name));
         } catch (IOException e) {
@@ -41,8 +66,9 @@ final class UserXattrs {
     }
 
     /** Sets {@code name}, honouring setxattr(2)'s XATTR_CREATE and XATTR_REPLACE {@code flags}. */
-    static void set(Path lower, String path, String name, byte[] value, int flags, String hidden) throws FsException {
-        check(path, name, hidden);
+    void set(Path lower, String path, String name, byte[] value, int flags) throws FsException {
+        noneOnSpecial(lower, path, name);
+        check(path, name);
         if ((flags & (CryptFileSystem.XATTR_CREATE | CryptFileSystem.XATTR_REPLACE)) != 0) {
             // checked, then set: not atomic against a concurrent setxattr of the same name
             boolean exists;
@@ -67,16 +93,20 @@ final class UserXattrs {
         }
     }
 
-    static List<String> list(Path lower, String path, String hidden) throws FsException {
+    List<String> list(Path lower, String path) throws FsException {
         try {
+            if (LowerAttributes.isSpecial(attributes.read(lower).type())) {
+                return List.of();
+            }
             return Xattrs.list(lower).stream().filter(n -> !n.equals(hidden)).toList();
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
     }
 
-    static void remove(Path lower, String path, String name, String hidden) throws FsException {
-        check(path, name, hidden);
+    void remove(Path lower, String path, String name) throws FsException {
+        noneOnSpecial(lower, path, name);
+        check(path, name);
         try {
             if (Xattrs.get(lower, name).isEmpty()) {
                 throw new FsException(Errno.ENODATA, path + ": no attribute " + name);

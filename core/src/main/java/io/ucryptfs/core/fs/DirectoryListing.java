@@ -1,0 +1,77 @@
+package io.ucryptfs.core.fs;
+
+import io.ucryptfs.core.fs.LowerPaths.Reach;
+import io.ucryptfs.core.names.InvalidNameException;
+import io.ucryptfs.core.names.NameCipher;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lists a directory of the plaintext tree: its lower entries with their names decrypted. A lower
+ * entry whose name does not decrypt (a stray file, another mount's key) is left out, not an error,
+ * so one bad name does not hide a whole directory.
+ */
+final class DirectoryListing {
+    private static final Logger log = LoggerFactory.getLogger(DirectoryListing.class);
+    /** Bounds {@link #reported}: a huge tree of foreign names must not grow the heap without end. */
+    private static final int MAX_REPORTED = 10_000;
+
+    private final LowerPaths paths;
+    private final MountKeys keys;
+    /** Lower names already reported as undecryptable, so that listing a directory again logs nothing new. */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+    DirectoryListing(LowerPaths paths, MountKeys keys) {
+        this.paths = paths;
+        this.keys = keys;
+    }
+
+    /**
+     * The plaintext names in directory {@code path}; each lower name that does not decrypt also goes to
+     * {@code undecryptable} (with the reason) when it is not null.
+     */
+    List<String> list(String path, BiConsumer<String, String> undecryptable) throws FsException {
+        try {
+            // while locked (names encrypted): EACCES, as a lookup. Not an empty listing (a sync tool could
+            // take it for a directory emptied) nor the lower names (each would fail its lookup anyway).
+            return keys.names(path, k -> list(path, k.names(), undecryptable));
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    private List<String> list(String path, NameCipher names, BiConsumer<String, String> undecryptable)
+            throws FsException {
+        List<String> out = new ArrayList<>();
+        try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
+            for (Path child : ds) {
+                String lowerName = NamePaths.name(child);
+                try {
+                    out.add(names.decrypt(lowerName));
+                } catch (InvalidNameException e) {
+                    if (undecryptable != null) {
+                        undecryptable.accept(lowerName, e.getMessage());
+                    }
+                    if (reported.size() < MAX_REPORTED && reported.add(lower.lower() + "/" + lowerName)) {
+                        log.warn("{}: skipping lower entry {} whose name does not decrypt: {}", path, lowerName, e.getMessage());
+                    }
+                }
+            }
+        } catch (NotDirectoryException e) {
+            throw new FsException(Errno.ENOTDIR, path + ": not a directory");
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+        return out;
+    }
+}
