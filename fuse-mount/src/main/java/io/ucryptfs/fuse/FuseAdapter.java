@@ -46,6 +46,9 @@ public final class FuseAdapter {
     static final int S_IFDIR = 0040000;
     static final int S_IFCHR = 0020000;
     static final int S_IFIFO = 0010000;
+    static final int S_ISUID = 04000;
+    static final int S_ISGID = 02000;
+    static final int S_IXGRP = 00010;
 
     /** How long the kernel may keep what we answer, in seconds ({@code -o attr_timeout=...} etc.). */
     public record Timeouts(double attr, double entry, double negative) {
@@ -282,6 +285,25 @@ public final class FuseAdapter {
         }
         opened(e.node(), h, flags);
         return new Created(e, h);
+    }
+
+    /**
+     * Clears set-user-ID, and set-group-ID where group execute is set, as a write, a truncate or an
+     * open with O_TRUNC by a process without CAP_FSETID must. The kernel leaves this to us
+     * (FUSE_HANDLE_KILLPRIV_V2), which spares a GETXATTR of security.capability before every write.
+     * A file unlinked while open keeps its bits (there is no name to chmod). Returns whether it changed.
+     */
+    boolean dropSetIds(long node, long handle) throws FsException {
+        int mode = getattr(node, handle).attrs().mode();
+        int cleared = mode & ~S_ISUID;
+        if ((mode & S_IXGRP) != 0) {
+            cleared &= ~S_ISGID;
+        }
+        if (cleared == mode || !nodes.named(node)) {
+            return false;
+        }
+        fs.chmod(nodes.path(node), cleared);
+        return true;
     }
 
     long open(long node, int flags) throws FsException {

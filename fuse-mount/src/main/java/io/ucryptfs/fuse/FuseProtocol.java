@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /**
- * The kernel's FUSE protocol ({@code include/uapi/linux/fuse.h}) as we speak it, version 7.31: the
+ * The kernel's FUSE protocol ({@code include/uapi/linux/fuse.h}) as we speak it, version 7.33: the
  * opcodes, the INIT flags, and the layouts of the structs we read and write, with the code that
  * writes the ones shared by several replies. All little-endian (x86-64 and arm64), in {@link ByteBuffer}s
  * of native order. {@link KernelRequests} says what each request does.
@@ -17,9 +17,10 @@ final class FuseProtocol {
     static final int MAJOR = 7;
     /**
      * The minor version we answer with (or the kernel's, if older). Nothing we read changed size
-     * since 7.12 unless we ask for it (SETXATTR_EXT, security contexts), and 7.31 has everything we use.
+     * since 7.12 unless we ask for it (SETXATTR_EXT, security contexts); 7.33 brought
+     * HANDLE_KILLPRIV_V2, the newest thing we use.
      */
-    static final int MINOR = 31;
+    static final int MINOR = 33;
 
     // ---- opcodes ----
     static final int LOOKUP = 1;
@@ -59,6 +60,12 @@ final class FuseProtocol {
     static final int ASYNC_READ = 1;
     static final int BIG_WRITES = 1 << 5;
     static final int MAX_PAGES = 1 << 22;
+    static final int HANDLE_KILLPRIV_V2 = 1 << 28;
+
+    /** write_in's write_flags bit, setattr_in's valid bit, open_in's open_flags bit: clear set-ids (killpriv v2). */
+    static final int WRITE_KILL_SUIDGID = 1 << 2;
+    static final int FATTR_KILL_SUIDGID = 1 << 11;
+    static final int OPEN_KILL_SUIDGID = 1;
 
     // ---- headers ----
     /** fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, padding. */

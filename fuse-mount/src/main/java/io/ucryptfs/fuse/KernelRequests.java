@@ -104,7 +104,11 @@ final class KernelRequests {
             case SETATTR -> {
                 int valid = in.getInt(body);
                 long fh = (valid & FATTR_FH) != 0 ? in.getLong(body + 8) : -1;
-                replyAttr(s, unique, fs.setattr(node, changes(in, body, valid), fh));
+                FuseAdapter.Attr a = fs.setattr(node, changes(in, body, valid), fh);
+                if ((valid & FATTR_KILL_SUIDGID) != 0 && (valid & FATTR_MODE) == 0 && fs.dropSetIds(node, fh)) {
+                    a = fs.getattr(node, fh); // a truncate by a process without CAP_FSETID
+                }
+                replyAttr(s, unique, a);
             }
             case READLINK -> {
                 byte[] target = NameBytes.encode(fs.readlink(node));
@@ -144,12 +148,29 @@ final class KernelRequests {
             }
             case OPEN -> {
                 long h = fs.open(node, in.getInt(body));
+                if ((in.getInt(body + 4) & OPEN_KILL_SUIDGID) != 0) {
+                    try {
+                        if (fs.dropSetIds(node, h)) { // O_TRUNC by a process without CAP_FSETID
+                            invalidateAttributes(node);
+                        }
+                    } catch (FsException | RuntimeException e) {
+                        fs.release(node, h);
+                        throw e;
+                    }
+                }
                 if (replyOpen(s, unique, h) != 0) {
                     fs.release(node, h); // interrupted: the kernel will not release it
                 }
             }
             case READ -> read(s, unique, in.getLong(body), in.getLong(body + 8), in.getInt(body + 16));
-            case WRITE -> write(s, unique, in.getLong(body), in.getLong(body + 8), in.getInt(body + 16), len);
+            case WRITE -> {
+                if ((in.getInt(body + 20) & WRITE_KILL_SUIDGID) != 0 && fs.dropSetIds(node, in.getLong(body))) {
+                    // a writer without CAP_FSETID, as file_remove_privs; the write's reply carries no
+                    // attributes, so the kernel's cached mode goes
+                    invalidateAttributes(node);
+                }
+                write(s, unique, in.getLong(body), in.getLong(body + 8), in.getInt(body + 16), len);
+            }
             case STATFS -> {
                 putStatfs(s.out, OUT_HEADER, fs.statfs());
                 send(s, unique, STATFS_OUT_SIZE);
@@ -224,7 +245,8 @@ final class KernelRequests {
 
     /**
      * INIT: the version, and what we want of the kernel: 128 KiB requests and more ({@code max_write},
-     * MAX_PAGES), reads while others are in flight (ASYNC_READ).
+     * MAX_PAGES), reads while others are in flight (ASYNC_READ), and set-id bits left to us
+     * (HANDLE_KILLPRIV_V2: otherwise the kernel asks for security.capability before every write).
      */
     private void init(Scratch s, long unique) {
         ByteBuffer in = s.in;
@@ -246,7 +268,7 @@ final class KernelRequests {
         }
         out.putInt(OUT_HEADER + 4, Math.min(minor, MINOR));
         out.putInt(OUT_HEADER + 8, kernelReadahead);
-        out.putInt(OUT_HEADER + 12, kernelFlags & (ASYNC_READ | BIG_WRITES | MAX_PAGES));
+        out.putInt(OUT_HEADER + 12, kernelFlags & (ASYNC_READ | BIG_WRITES | MAX_PAGES | HANDLE_KILLPRIV_V2));
         out.putShort(OUT_HEADER + 16, (short) 0); // max_background: the kernel's default
         out.putShort(OUT_HEADER + 18, (short) 0); // congestion_threshold: the kernel's default
         out.putInt(OUT_HEADER + 20, maxWrite);

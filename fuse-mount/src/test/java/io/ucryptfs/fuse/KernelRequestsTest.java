@@ -1,0 +1,133 @@
+package io.ucryptfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ucryptfs.core.fs.CryptFileSystem;
+import io.ucryptfs.core.fs.Errno;
+import io.ucryptfs.core.fs.FileAttributes;
+import io.ucryptfs.core.fs.FileType;
+import io.ucryptfs.core.fs.FsException;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The protocol as the kernel sees it: INIT's answer, reply layouts, errors, and set-id bits on writes. */
+class KernelRequestsTest {
+    private final FakeKernel kernel = new FakeKernel();
+    private final List<String> calls = new ArrayList<>();
+    private int mode = 06755;
+
+    /** "/f" is a regular file of 3 bytes with {@link #mode}; "/missing" does not exist; writes take everything. */
+    private CryptFileSystem fs() {
+        return (CryptFileSystem) Proxy.newProxyInstance(CryptFileSystem.class.getClassLoader(),
+                new Class<?>[] {CryptFileSystem.class}, (proxy, method, args) -> {
+                    String name = method.getName();
+                    switch (name) {
+                        case "getattr", "fgetattr" -> {
+                            if ("/missing".equals(args[0])) {
+                                throw new FsException(Errno.ENOENT, "/missing");
+                            }
+                            Instant t = Instant.ofEpochSecond(1_700_000_000L, 123);
+                            return new FileAttributes(FileType.REGULAR, 3, mode, 1000, 1000, 1, 42, t, t, t);
+                        }
+                        case "open" -> {
+                            return 7L;
+                        }
+                        case "write" -> {
+                            calls.add("write " + ((ByteBuffer) args[1]).remaining());
+                            return ((ByteBuffer) args[1]).remaining();
+                        }
+                        case "chmod" -> {
+                            calls.add("chmod " + Integer.toOctalString((Integer) args[1]));
+                            mode = (Integer) args[1];
+                            return null;
+                        }
+                        default -> {
+                            return method.getReturnType() == long.class ? 0L
+                                    : method.getReturnType() == int.class ? 0 : null;
+                        }
+                    }
+                });
+    }
+
+    private KernelRequests requests(FuseAdapter.Timeouts timeouts) {
+        return new KernelRequests(new FuseAdapter(fs(), timeouts), kernel, 1024 * 1024);
+    }
+
+    @Test
+    void initAsksForLargeWritesAndKillprivV2WhereTheKernelOffersThem() {
+        KernelRequests r = requests(FuseAdapter.Timeouts.DEFAULT);
+        int offered = FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES | FuseProtocol.MAX_PAGES
+                | FuseProtocol.HANDLE_KILLPRIV_V2 | (1 << 16) /* writeback cache: not asked for */;
+        kernel.send(r, r.scratch(), FuseProtocol.INIT, 0, 7, 40, 131072, offered);
+        ByteBuffer b = kernel.last();
+        assertEquals(0, kernel.lastError());
+        assertEquals(16 + FuseProtocol.INIT_OUT_SIZE, b.getInt(0));
+        assertEquals(7, b.getInt(16));
+        assertEquals(FuseProtocol.MINOR, b.getInt(20), "our minor when the kernel's is newer");
+        assertEquals(FuseProtocol.ASYNC_READ | FuseProtocol.BIG_WRITES | FuseProtocol.MAX_PAGES
+                | FuseProtocol.HANDLE_KILLPRIV_V2, b.getInt(28));
+        assertEquals(1024 * 1024, b.getInt(36), "max_write");
+        assertEquals(256, b.getShort(44), "max_pages");
+
+        kernel.send(r, r.scratch(), FuseProtocol.INIT, 0, 7, 19, 131072, FuseProtocol.BIG_WRITES);
+        assertEquals(19, kernel.last().getInt(20), "an older kernel's minor");
+        assertEquals(16 + 24, kernel.last().getInt(0), "and the short answer it knows");
+    }
+
+    @Test
+    void lookupAnswersAnEntryAndAMissingNameAnErrnoOrACacheableNegative() {
+        KernelRequests r = requests(FuseAdapter.Timeouts.DEFAULT);
+        KernelRequests.Scratch s = r.scratch();
+        kernel.send(r, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "f");
+        ByteBuffer e = kernel.last();
+        assertEquals(0, kernel.lastError());
+        assertEquals(16 + FuseProtocol.ENTRY_OUT_SIZE, e.getInt(0));
+        long node = e.getLong(16);
+        assertTrue(node > NodeTable.ROOT);
+        assertEquals(1, e.getLong(16 + 16), "entry timeout 1 s");
+        assertEquals(42, e.getLong(16 + 40), "inode");
+        assertEquals(3, e.getLong(16 + 48), "size");
+        assertEquals(1_700_000_000L, e.getLong(16 + 40 + 32), "mtime");
+        assertEquals(123, e.getInt(16 + 40 + 52), "mtime nanoseconds");
+        assertEquals(FuseAdapter.S_IFREG | 06755, e.getInt(16 + 40 + 60), "mode");
+
+        kernel.send(r, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "missing");
+        assertEquals(Errno.ENOENT, kernel.lastError());
+
+        KernelRequests negative = requests(new FuseAdapter.Timeouts(1, 1, 2.5));
+        kernel.send(negative, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "missing");
+        assertEquals(0, kernel.lastError());
+        assertEquals(0, kernel.last().getLong(16), "node 0");
+        assertEquals(2, kernel.last().getLong(32));
+        assertEquals(500_000_000, kernel.last().getInt(48), "2.5 s");
+    }
+
+    @Test
+    void aWriteByAProcessWithoutCapFsetidClearsSetIdsFirst() {
+        KernelRequests r = requests(FuseAdapter.Timeouts.DEFAULT);
+        KernelRequests.Scratch s = r.scratch();
+        kernel.send(r, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "f");
+        long node = kernel.last().getLong(16);
+        // fuse_write_in: fh, offset, size, write_flags, lock_owner, flags, padding; then the data
+        kernel.send(r, s, FuseProtocol.WRITE, node, 7L, 0L, 5, 0, 0L, 0, 0, new byte[5]);
+        assertEquals(List.of("write 5"), calls, "a privileged writer keeps the bits");
+        assertEquals(5, kernel.last().getInt(16));
+
+        calls.clear();
+        kernel.send(r, s, FuseProtocol.WRITE, node, 7L, 0L, 5, FuseProtocol.WRITE_KILL_SUIDGID, 0L, 0, 0, new byte[5]);
+        assertEquals(List.of("chmod 755", "write 5"), calls);
+        ByteBuffer inval = kernel.written.get(kernel.written.size() - 2);
+        assertEquals(FuseProtocol.NOTIFY_INVAL_INODE, inval.getInt(4), "the kernel's cached mode dropped");
+        assertEquals(List.of(node, -1L), List.of(inval.getLong(16), inval.getLong(24)));
+
+        calls.clear();
+        mode = 02745; // set-group-ID without group execute is mandatory locking, not privilege: kept
+        kernel.send(r, s, FuseProtocol.WRITE, node, 7L, 0L, 5, FuseProtocol.WRITE_KILL_SUIDGID, 0L, 0, 0, new byte[5]);
+        assertEquals(List.of("write 5"), calls);
+    }
+}
