@@ -153,6 +153,18 @@ public final class FuseAdapter {
     }
 
     /** The kernel did not take an entry we answered (the request was interrupted): undo its lookup. */
+    /**
+     * A name of a listing as a lookup would answer it (READDIRPLUS), or null when it cannot be
+     * (gone meanwhile): then the kernel gets the name alone.
+     */
+    Entry listed(long parent, byte[] name) {
+        try {
+            return lookup(parent, NameBytes.decode(name));
+        } catch (FsException e) {
+            return null;
+        }
+    }
+
     void entryDropped(Entry e) {
         nodes.forget(e.node(), 1);
     }

@@ -55,10 +55,13 @@ final class FuseProtocol {
     static final int DESTROY = 38;
     static final int NOTIFY_REPLY = 41;
     static final int BATCH_FORGET = 42;
+    static final int READDIRPLUS = 44;
 
     // ---- INIT flags ----
     static final int ASYNC_READ = 1;
     static final int BIG_WRITES = 1 << 5;
+    static final int DO_READDIRPLUS = 1 << 13;
+    static final int READDIRPLUS_AUTO = 1 << 14;
     static final int MAX_PAGES = 1 << 22;
     static final int HANDLE_KILLPRIV_V2 = 1 << 28;
 
@@ -117,8 +120,8 @@ final class FuseProtocol {
     /** Linux PATH_MAX: the longest name or target the kernel hands over, NUL included. */
     static final int PATH_MAX = 4096;
 
-    /** Writes a fuse_attr at {@code at}. */
-    static void putAttr(ByteBuffer b, int at, FileAttributes a) {
+    /** st_mode: the type bits and the permission bits. */
+    static int fullMode(FileAttributes a) {
         int type = switch (a.type()) {
             case REGULAR, OTHER -> FuseAdapter.S_IFREG;
             case DIRECTORY -> FuseAdapter.S_IFDIR;
@@ -128,6 +131,11 @@ final class FuseProtocol {
             case CHAR_DEVICE -> FuseAdapter.S_IFCHR;
             case BLOCK_DEVICE -> FuseAdapter.S_IFBLK;
         };
+        return type | (a.mode() & 07777);
+    }
+
+    /** Writes a fuse_attr at {@code at}. */
+    static void putAttr(ByteBuffer b, int at, FileAttributes a) {
         b.putLong(at, a.inode());
         b.putLong(at + 8, a.size());
         b.putLong(at + 16, a.blocks());
@@ -137,7 +145,7 @@ final class FuseProtocol {
         b.putInt(at + 48, a.atime().getNano());
         b.putInt(at + 52, a.mtime().getNano());
         b.putInt(at + 56, a.ctime().getNano());
-        b.putInt(at + 60, type | (a.mode() & 07777));
+        b.putInt(at + 60, fullMode(a));
         b.putInt(at + 64, (int) Math.min(a.nlink(), Integer.MAX_VALUE));
         b.putInt(at + 68, Math.max(a.uid(), 0));
         b.putInt(at + 72, Math.max(a.gid(), 0));
@@ -179,20 +187,25 @@ final class FuseProtocol {
         zero(b, at + 52, STATFS_OUT_SIZE - 52);
     }
 
+    /** The size of a fuse_dirent with {@code name}, padded to 8 bytes. */
+    static int direntSize(byte[] name) {
+        return (DIRENT_NAME + name.length + 7) & ~7;
+    }
+
     /**
      * Writes one fuse_dirent at {@code at}; returns its size, or 0 when it does not fit before
-     * {@code limit}.
+     * {@code limit}. {@code type} is the DT_ value (the S_IFMT bits shifted down; 0 unknown).
      */
-    static int putDirent(ByteBuffer b, int at, int limit, byte[] name, long nextOffset) {
+    static int putDirent(ByteBuffer b, int at, int limit, byte[] name, long nextOffset, long ino, int type) {
         int len = DIRENT_NAME + name.length;
-        int padded = (len + 7) & ~7;
+        int padded = direntSize(name);
         if (at + padded > limit) {
             return 0;
         }
-        b.putLong(at, UNKNOWN_INO);
+        b.putLong(at, ino);
         b.putLong(at + 8, nextOffset);
         b.putInt(at + 16, name.length);
-        b.putInt(at + 20, 0); // DT_UNKNOWN: the type comes with the lookup
+        b.putInt(at + 20, type);
         b.put(at + DIRENT_NAME, name, 0, name.length);
         zero(b, at + len, padded - len);
         return padded;

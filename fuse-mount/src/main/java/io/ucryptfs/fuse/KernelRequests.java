@@ -8,6 +8,7 @@ import io.ucryptfs.core.names.NameBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,9 @@ final class KernelRequests {
     private final FuseAdapter fs;
     private final FuseDevice device;
     private final int maxWrite;
+    /** A notification's bytes, per thread: a lock sends one for every node the kernel holds. */
+    private final ThreadLocal<ByteBuffer> notice =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(OUT_HEADER + 24).order(ByteOrder.nativeOrder()));
 
     /**
      * A worker thread's buffers: the request as read, the reply being built, and a Java array that
@@ -214,6 +218,7 @@ final class KernelRequests {
                 }
             }
             case READDIR -> readdir(s, unique, node, in.getLong(body), in.getLong(body + 8), in.getInt(body + 16));
+            case READDIRPLUS -> readdirplus(s, unique, node, in.getLong(body), in.getLong(body + 8), in.getInt(body + 16));
             case RELEASEDIR -> {
                 fs.releasedir(in.getLong(body));
                 send(s, unique, 0);
@@ -245,8 +250,10 @@ final class KernelRequests {
 
     /**
      * INIT: the version, and what we want of the kernel: 128 KiB requests and more ({@code max_write},
-     * MAX_PAGES), reads while others are in flight (ASYNC_READ), and set-id bits left to us
-     * (HANDLE_KILLPRIV_V2: otherwise the kernel asks for security.capability before every write).
+     * MAX_PAGES), reads while others are in flight (ASYNC_READ), set-id bits left to us
+     * (HANDLE_KILLPRIV_V2: otherwise the kernel asks for security.capability before every write), and
+     * listings with attributes where the kernel finds them useful (READDIRPLUS, AUTO: the first batch
+     * of a listing, and later ones of a directory whose names were looked up).
      */
     private void init(Scratch s, long unique) {
         ByteBuffer in = s.in;
@@ -268,7 +275,8 @@ final class KernelRequests {
         }
         out.putInt(OUT_HEADER + 4, Math.min(minor, MINOR));
         out.putInt(OUT_HEADER + 8, kernelReadahead);
-        out.putInt(OUT_HEADER + 12, kernelFlags & (ASYNC_READ | BIG_WRITES | MAX_PAGES | HANDLE_KILLPRIV_V2));
+        out.putInt(OUT_HEADER + 12, kernelFlags & (ASYNC_READ | BIG_WRITES | MAX_PAGES | HANDLE_KILLPRIV_V2
+                | DO_READDIRPLUS | READDIRPLUS_AUTO));
         out.putShort(OUT_HEADER + 16, (short) 0); // max_background: the kernel's default
         out.putShort(OUT_HEADER + 18, (short) 0); // congestion_threshold: the kernel's default
         out.putInt(OUT_HEADER + 20, maxWrite);
@@ -315,13 +323,55 @@ final class KernelRequests {
         int limit = OUT_HEADER + Math.min(size, s.out.capacity() - OUT_HEADER);
         int used = OUT_HEADER;
         for (long i = Math.max(offset, 0); i < names.size(); i++) {
-            int n = putDirent(s.out, used, limit, names.get((int) i), i + 1);
+            // DT_UNKNOWN and no inode number: the type comes with the lookup
+            int n = putDirent(s.out, used, limit, names.get((int) i), i + 1, UNKNOWN_INO, 0);
             if (n == 0) {
                 break;
             }
             used += n;
         }
         send(s, unique, used - OUT_HEADER);
+    }
+
+    /**
+     * A listing with each entry's attributes (fuse_direntplus: fuse_entry_out, then fuse_dirent):
+     * the kernel links every entry we send (or forgets it), so a walk like {@code find | xargs stat}
+     * or {@code rm -rf} needs no LOOKUP per name. Each entry with a node counts as one lookup of it;
+     * "." and "..", and a name that went away meanwhile, go with node 0 (not linked, not counted).
+     */
+    private void readdirplus(Scratch s, long unique, long node, long dh, long offset, int size) throws FsException {
+        List<byte[]> names = fs.readdir(node, dh, offset);
+        int limit = OUT_HEADER + Math.min(size, s.out.capacity() - OUT_HEADER);
+        int used = OUT_HEADER;
+        List<FuseAdapter.Entry> counted = new ArrayList<>();
+        for (long i = Math.max(offset, 0); i < names.size(); i++) {
+            byte[] name = names.get((int) i);
+            if (used + ENTRY_OUT_SIZE + direntSize(name) > limit) {
+                break;
+            }
+            FuseAdapter.Entry e = dot(name) ? null : fs.listed(node, name);
+            long ino = UNKNOWN_INO;
+            int type = 0;
+            if (e != null) {
+                putEntryOut(s.out, used, e.node(), e.attrs(), e.attrTimeout(), e.entryTimeout());
+                counted.add(e);
+                ino = e.attrs().inode();
+                type = (fullMode(e.attrs()) >>> 12) & 017;
+            } else {
+                zero(s.out, used, ENTRY_OUT_SIZE);
+            }
+            used += ENTRY_OUT_SIZE;
+            used += putDirent(s.out, used, limit, name, i + 1, ino, type);
+        }
+        if (send(s, unique, used - OUT_HEADER) != 0) {
+            for (FuseAdapter.Entry e : counted) {
+                fs.entryDropped(e); // interrupted: the kernel linked none of them
+            }
+        }
+    }
+
+    private static boolean dot(byte[] name) {
+        return name.length == 1 && name[0] == '.' || name.length == 2 && name[0] == '.' && name[1] == '.';
     }
 
     private void create(Scratch s, long unique, long parent, int flags, int mode, String name, FuseAdapter.Caller caller)
@@ -409,7 +459,7 @@ final class KernelRequests {
     }
 
     private void notifyInvalInode(long node, long offset, long length) {
-        ByteBuffer b = ByteBuffer.allocateDirect(OUT_HEADER + 24).order(ByteOrder.nativeOrder());
+        ByteBuffer b = notice.get();
         b.putInt(0, OUT_HEADER + 24);
         b.putInt(4, NOTIFY_INVAL_INODE);
         b.putLong(8, 0);
@@ -489,6 +539,7 @@ final class KernelRequests {
             case READDIR -> "readdir";
             case RELEASEDIR -> "releasedir";
             case CREATE -> "create";
+            case READDIRPLUS -> "readdirplus";
             case FORGET, BATCH_FORGET -> "forget";
             default -> "opcode " + opcode;
         };

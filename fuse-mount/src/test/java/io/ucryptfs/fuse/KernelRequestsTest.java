@@ -37,6 +37,9 @@ class KernelRequestsTest {
                         case "open" -> {
                             return 7L;
                         }
+                        case "readdir" -> {
+                            return List.of("f", "missing");
+                        }
                         case "write" -> {
                             calls.add("write " + ((ByteBuffer) args[1]).remaining());
                             return ((ByteBuffer) args[1]).remaining();
@@ -129,5 +132,42 @@ class KernelRequestsTest {
         mode = 02745; // set-group-ID without group execute is mandatory locking, not privilege: kept
         kernel.send(r, s, FuseProtocol.WRITE, node, 7L, 0L, 5, FuseProtocol.WRITE_KILL_SUIDGID, 0L, 0, 0, new byte[5]);
         assertEquals(List.of("write 5"), calls);
+    }
+
+    @Test
+    void readdirplusGivesEachNameItsEntryAndCountsOnlyThose() {
+        FuseAdapter adapter = new FuseAdapter(fs(), FuseAdapter.Timeouts.DEFAULT);
+        KernelRequests r = new KernelRequests(adapter, kernel, 1024 * 1024);
+        KernelRequests.Scratch s = r.scratch();
+        kernel.send(r, s, FuseProtocol.OPENDIR, NodeTable.ROOT, 0, 0);
+        long dh = kernel.last().getLong(16);
+        int before = adapter.nodeCount();
+        // fuse_read_in: fh, offset, size, read_flags, lock_owner, flags, padding
+        kernel.send(r, s, FuseProtocol.READDIRPLUS, NodeTable.ROOT, dh, 0L, 4096, 0, 0L, 0, 0);
+        ByteBuffer b = kernel.last();
+        assertEquals(0, kernel.lastError());
+        List<String> names = new ArrayList<>();
+        List<Long> nodes = new ArrayList<>();
+        int at = 16;
+        while (at < b.getInt(0)) {
+            nodes.add(b.getLong(at));
+            int d = at + FuseProtocol.ENTRY_OUT_SIZE;
+            int len = b.getInt(d + 16);
+            byte[] name = new byte[len];
+            b.get(d + FuseProtocol.DIRENT_NAME, name);
+            names.add(new String(name));
+            assertEquals(names.size(), b.getLong(d + 8), "the offset of the next entry");
+            at = d + FuseProtocol.direntSize(name);
+        }
+        assertEquals(List.of(".", "..", "f", "missing"), names);
+        assertEquals(0L, nodes.get(0), "dots are not linked");
+        assertEquals(0L, nodes.get(1));
+        assertTrue(nodes.get(2) > NodeTable.ROOT, "f has its node");
+        assertEquals(0L, nodes.get(3), "a name gone meanwhile goes alone");
+        assertEquals(before + 1, adapter.nodeCount(), "one lookup counted: f's");
+
+        kernel.nextWriteResult = -FuseDevice.ENOENT; // interrupted: the kernel linked nothing
+        kernel.send(r, s, FuseProtocol.READDIRPLUS, NodeTable.ROOT, dh, 0L, 4096, 0, 0L, 0, 0);
+        assertEquals(before + 1, adapter.nodeCount(), "the lookup of the refused reply taken back");
     }
 }
