@@ -59,6 +59,16 @@ class FormatOptions {
         }
     }
 
+    /**
+     * A vault made on first use takes its key size and name setting from these options, but its
+     * passphrase salt is its own (random, in the config): a --salt would be silently lost.
+     */
+    void refuseSaltForNewVault() throws UserError {
+        if (salt != null) {
+            throw new UserError("--salt is for bare eCryptfs directories (--ecryptfs); a new vault makes its own salt");
+        }
+    }
+
     /** After making the vault: its config holds the salt, key size and name setting. */
     void forget() {
         keyBytes = null;

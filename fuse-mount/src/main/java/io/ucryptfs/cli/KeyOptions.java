@@ -87,6 +87,11 @@ public class KeyOptions {
     }
 
     /** Key size for a vault made on first use: --key-bytes, else 16 (as ecryptfs-setup-private). */
+    /** See {@link FormatOptions#refuseSaltForNewVault}. */
+    void refuseSaltForNewVault() throws UserError {
+        format.refuseSaltForNewVault();
+    }
+
     int newVaultKeyBytes() throws UserError {
         return format.newVaultKeyBytes();
     }

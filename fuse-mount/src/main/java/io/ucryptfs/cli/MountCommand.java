@@ -120,6 +120,7 @@ public final class MountCommand implements Callable<Integer> {
     /** First use: LOWER does not exist and no vault config does: make the vault, as init does. */
     private void createVault() throws UserError, IOException {
         Path conf = keys.configFor(lower);
+        keys.refuseSaltForNewVault();
         System.err.println("ucryptfs: " + lower + " is not a vault yet: creating one (config " + conf + ")");
         char[] pass = Passphrases.readNew(keys.passfile(), "New passphrase for " + lower + ": ");
         try {

@@ -150,4 +150,13 @@ class InitCommandTest {
         assertEquals(1, run("mount", lower.toString(), mnt.toString(), "--passfile", pass.toString(), "--key-bytes", "32"));
         assertTrue(err().contains("come from the vault config"), err());
     }
+
+    @Test
+    void aSaltForAVaultMadeOnFirstUseIsRefusedNotLost() {
+        // mount of a LOWER that does not exist yet makes a vault, whose salt is its own
+        assertEquals(1, run("mount", lower.toString(), mnt.toString(), "--passfile", pass.toString(),
+                "--salt", "0102030405060708"));
+        assertTrue(err().contains("--salt is for bare eCryptfs directories"), err());
+        assertTrue(!Files.exists(lower) && !Files.exists(dir.resolve("l.ucryptfs")), "no vault made");
+    }
 }
