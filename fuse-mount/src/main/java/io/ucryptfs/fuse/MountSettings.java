@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * FUSE mount options, chosen for throughput (see docs/performance.md): writes of up to 1 MiB a request
- * ({@link #maxWrite}, asked for in our INIT answer; {@code -o max_write=N} lowers it), reads of as much
- * ({@code max_read}), permissions checked by the kernel ({@code default_permissions}). How long the kernel caches names and attributes is ours to say per
+ * ({@link #maxWrite}, asked for in our INIT answer), reads of as much ({@code max_read});
+ * {@code -o max_write=N} lowers both ({@code max_read=} of the user's is ignored: it cannot be larger),
+ * permissions checked by the kernel ({@code default_permissions}). How long the kernel caches names and attributes is ours to say per
  * answer ({@link FuseAdapter.Timeouts}; {@code -o attr_timeout=S,entry_timeout=S,negative_timeout=S}
  * change the defaults of 1, 1 and 0 seconds).
  *
@@ -30,7 +31,9 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
     /** The mount options for libfuse's {@code fuse_mount}, without "-o". */
     public List<String> fuseOptions() {
         List<String> o = new ArrayList<>(List.of(
-                "max_read=" + MAX_IO,
+                // as large as a write: a read reply is built in a buffer of that size, and a reply
+                // shorter than the kernel asked for would read as the end of the file
+                "max_read=" + maxWrite(),
                 "default_permissions",
                 "fsname=" + escape(fsName), "subtype=ucryptfs"));
         if (readOnly) {
@@ -43,7 +46,7 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
             o.add("nonempty");
         }
         for (String e : extra) {
-            if (!IGNORED.contains(e) && timeout(e) == null && !e.startsWith("max_write=")) {
+            if (!IGNORED.contains(e) && timeout(e) == null && !e.startsWith("max_write=") && !e.startsWith("max_read=")) {
                 o.add(e);
             }
         }

@@ -45,6 +45,28 @@ final class VectorMd5 {
      * digest i goes to {@code out[j * LANES + i]}.
      */
     static void digest(int[] root, int[] w4, int[] w5, int[] w6, int[] w7, int[] out) {
+        // words 8-15, MD5's padding of a 32-byte message (0x80, zeros, the length in bits: 256), are
+        // the same in every message: folded into the step constants below.
+        // Each step: a = b + ((a + F(b, c, d) + x[k] + T[i]) <<< s), registers rotating.
+        // One method a round, the registers in out between them: with all 64 steps in one method, C2
+        // used ~120 MiB of arena memory for a moment compiling it (the daemon's peak RSS, measured with
+        // native memory tracking); four methods of 16 steps each cost a few loads and stores a round.
+        IntVector.broadcast(SPECIES, A0).intoArray(out, 0);
+        IntVector.broadcast(SPECIES, B0).intoArray(out, LANES);
+        IntVector.broadcast(SPECIES, C0).intoArray(out, 2 * LANES);
+        IntVector.broadcast(SPECIES, D0).intoArray(out, 3 * LANES);
+        round1(root, w4, w5, w6, w7, out);
+        round2(root, w4, w5, w6, w7, out);
+        round3(root, w4, w5, w6, w7, out);
+        round4(root, w4, w5, w6, w7, out);
+        IntVector.fromArray(SPECIES, out, 0).add(A0).intoArray(out, 0);
+        IntVector.fromArray(SPECIES, out, LANES).add(B0).intoArray(out, LANES);
+        IntVector.fromArray(SPECIES, out, 2 * LANES).add(C0).intoArray(out, 2 * LANES);
+        IntVector.fromArray(SPECIES, out, 3 * LANES).add(D0).intoArray(out, 3 * LANES);
+    }
+
+    /** Steps 0–15, on the registers kept in {@code s}. */
+    private static void round1(int[] root, int[] w4, int[] w5, int[] w6, int[] w7, int[] s) {
         IntVector x0 = IntVector.broadcast(SPECIES, root[0]);
         IntVector x1 = IntVector.broadcast(SPECIES, root[1]);
         IntVector x2 = IntVector.broadcast(SPECIES, root[2]);
@@ -53,17 +75,10 @@ final class VectorMd5 {
         IntVector x5 = IntVector.fromArray(SPECIES, w5, 0);
         IntVector x6 = IntVector.fromArray(SPECIES, w6, 0);
         IntVector x7 = IntVector.fromArray(SPECIES, w7, 0);
-        // words 8-15, MD5's padding of a 32-byte message (0x80, zeros, the length in bits: 256), are
-        // the same in every message: folded into the step constants below
-
-        IntVector a = IntVector.broadcast(SPECIES, A0);
-        IntVector b = IntVector.broadcast(SPECIES, B0);
-        IntVector c = IntVector.broadcast(SPECIES, C0);
-        IntVector d = IntVector.broadcast(SPECIES, D0);
-
-        // each step: a = b + ((a + F(b, c, d) + x[k] + T[i]) <<< s), registers rotating
-
-        // round 1
+        IntVector a = IntVector.fromArray(SPECIES, s, 0);
+        IntVector b = IntVector.fromArray(SPECIES, s, LANES);
+        IntVector c = IntVector.fromArray(SPECIES, s, 2 * LANES);
+        IntVector d = IntVector.fromArray(SPECIES, s, 3 * LANES);
         a = b.add(a.add(b.and(c).or(b.not().and(d))).add(x0).add(0xd76aa478).lanewise(ROL, 7));
         d = a.add(d.add(a.and(b).or(a.not().and(c))).add(x1).add(0xe8c7b756).lanewise(ROL, 12));
         c = d.add(c.add(d.and(a).or(d.not().and(b))).add(x2).add(0x242070db).lanewise(ROL, 17));
@@ -80,7 +95,26 @@ final class VectorMd5 {
         d = a.add(d.add(a.and(b).or(a.not().and(c))).add(0xfd987193).lanewise(ROL, 12));
         c = d.add(c.add(d.and(a).or(d.not().and(b))).add(0xa679448e).lanewise(ROL, 17));
         b = c.add(b.add(c.and(d).or(c.not().and(a))).add(0x49b40821).lanewise(ROL, 22));
-        // round 2
+        a.intoArray(s, 0);
+        b.intoArray(s, LANES);
+        c.intoArray(s, 2 * LANES);
+        d.intoArray(s, 3 * LANES);
+    }
+
+    /** Steps 16–31, on the registers kept in {@code s}. */
+    private static void round2(int[] root, int[] w4, int[] w5, int[] w6, int[] w7, int[] s) {
+        IntVector x0 = IntVector.broadcast(SPECIES, root[0]);
+        IntVector x1 = IntVector.broadcast(SPECIES, root[1]);
+        IntVector x2 = IntVector.broadcast(SPECIES, root[2]);
+        IntVector x3 = IntVector.broadcast(SPECIES, root[3]);
+        IntVector x4 = IntVector.fromArray(SPECIES, w4, 0);
+        IntVector x5 = IntVector.fromArray(SPECIES, w5, 0);
+        IntVector x6 = IntVector.fromArray(SPECIES, w6, 0);
+        IntVector x7 = IntVector.fromArray(SPECIES, w7, 0);
+        IntVector a = IntVector.fromArray(SPECIES, s, 0);
+        IntVector b = IntVector.fromArray(SPECIES, s, LANES);
+        IntVector c = IntVector.fromArray(SPECIES, s, 2 * LANES);
+        IntVector d = IntVector.fromArray(SPECIES, s, 3 * LANES);
         a = b.add(a.add(d.and(b).or(d.not().and(c))).add(x1).add(0xf61e2562).lanewise(ROL, 5));
         d = a.add(d.add(c.and(a).or(c.not().and(b))).add(x6).add(0xc040b340).lanewise(ROL, 9));
         c = d.add(c.add(b.and(d).or(b.not().and(a))).add(0x265e5a51).lanewise(ROL, 14));
@@ -97,7 +131,26 @@ final class VectorMd5 {
         d = a.add(d.add(c.and(a).or(c.not().and(b))).add(x2).add(0xfcefa3f8).lanewise(ROL, 9));
         c = d.add(c.add(b.and(d).or(b.not().and(a))).add(x7).add(0x676f02d9).lanewise(ROL, 14));
         b = c.add(b.add(a.and(c).or(a.not().and(d))).add(0x8d2a4c8a).lanewise(ROL, 20));
-        // round 3
+        a.intoArray(s, 0);
+        b.intoArray(s, LANES);
+        c.intoArray(s, 2 * LANES);
+        d.intoArray(s, 3 * LANES);
+    }
+
+    /** Steps 32–47, on the registers kept in {@code s}. */
+    private static void round3(int[] root, int[] w4, int[] w5, int[] w6, int[] w7, int[] s) {
+        IntVector x0 = IntVector.broadcast(SPECIES, root[0]);
+        IntVector x1 = IntVector.broadcast(SPECIES, root[1]);
+        IntVector x2 = IntVector.broadcast(SPECIES, root[2]);
+        IntVector x3 = IntVector.broadcast(SPECIES, root[3]);
+        IntVector x4 = IntVector.fromArray(SPECIES, w4, 0);
+        IntVector x5 = IntVector.fromArray(SPECIES, w5, 0);
+        IntVector x6 = IntVector.fromArray(SPECIES, w6, 0);
+        IntVector x7 = IntVector.fromArray(SPECIES, w7, 0);
+        IntVector a = IntVector.fromArray(SPECIES, s, 0);
+        IntVector b = IntVector.fromArray(SPECIES, s, LANES);
+        IntVector c = IntVector.fromArray(SPECIES, s, 2 * LANES);
+        IntVector d = IntVector.fromArray(SPECIES, s, 3 * LANES);
         a = b.add(a.add(b.lanewise(XOR, c).lanewise(XOR, d)).add(x5).add(0xfffa3942).lanewise(ROL, 4));
         d = a.add(d.add(a.lanewise(XOR, b).lanewise(XOR, c)).add(0x8771f701).lanewise(ROL, 11));
         c = d.add(c.add(d.lanewise(XOR, a).lanewise(XOR, b)).add(0x6d9d6122).lanewise(ROL, 16));
@@ -114,7 +167,26 @@ final class VectorMd5 {
         d = a.add(d.add(a.lanewise(XOR, b).lanewise(XOR, c)).add(0xe6db99e5).lanewise(ROL, 11));
         c = d.add(c.add(d.lanewise(XOR, a).lanewise(XOR, b)).add(0x1fa27cf8).lanewise(ROL, 16));
         b = c.add(b.add(c.lanewise(XOR, d).lanewise(XOR, a)).add(x2).add(0xc4ac5665).lanewise(ROL, 23));
-        // round 4
+        a.intoArray(s, 0);
+        b.intoArray(s, LANES);
+        c.intoArray(s, 2 * LANES);
+        d.intoArray(s, 3 * LANES);
+    }
+
+    /** Steps 48–63, on the registers kept in {@code s}. */
+    private static void round4(int[] root, int[] w4, int[] w5, int[] w6, int[] w7, int[] s) {
+        IntVector x0 = IntVector.broadcast(SPECIES, root[0]);
+        IntVector x1 = IntVector.broadcast(SPECIES, root[1]);
+        IntVector x2 = IntVector.broadcast(SPECIES, root[2]);
+        IntVector x3 = IntVector.broadcast(SPECIES, root[3]);
+        IntVector x4 = IntVector.fromArray(SPECIES, w4, 0);
+        IntVector x5 = IntVector.fromArray(SPECIES, w5, 0);
+        IntVector x6 = IntVector.fromArray(SPECIES, w6, 0);
+        IntVector x7 = IntVector.fromArray(SPECIES, w7, 0);
+        IntVector a = IntVector.fromArray(SPECIES, s, 0);
+        IntVector b = IntVector.fromArray(SPECIES, s, LANES);
+        IntVector c = IntVector.fromArray(SPECIES, s, 2 * LANES);
+        IntVector d = IntVector.fromArray(SPECIES, s, 3 * LANES);
         a = b.add(a.add(c.lanewise(XOR, b.or(d.not()))).add(x0).add(0xf4292244).lanewise(ROL, 6));
         d = a.add(d.add(b.lanewise(XOR, a.or(c.not()))).add(x7).add(0x432aff97).lanewise(ROL, 10));
         c = d.add(c.add(a.lanewise(XOR, d.or(b.not()))).add(0xab9424a7).lanewise(ROL, 15));
@@ -131,10 +203,9 @@ final class VectorMd5 {
         d = a.add(d.add(b.lanewise(XOR, a.or(c.not()))).add(0xbd3af235).lanewise(ROL, 10));
         c = d.add(c.add(a.lanewise(XOR, d.or(b.not()))).add(x2).add(0x2ad7d2bb).lanewise(ROL, 15));
         b = c.add(b.add(d.lanewise(XOR, c.or(a.not()))).add(0xeb86d391).lanewise(ROL, 21));
-
-        a.add(A0).intoArray(out, 0);
-        b.add(B0).intoArray(out, LANES);
-        c.add(C0).intoArray(out, 2 * LANES);
-        d.add(D0).intoArray(out, 3 * LANES);
+        a.intoArray(s, 0);
+        b.intoArray(s, LANES);
+        c.intoArray(s, 2 * LANES);
+        d.intoArray(s, 3 * LANES);
     }
 }
