@@ -7,7 +7,7 @@
 set -u; R=$1; L=$2; B=/var/tmp/ab-builds; rm -rf $B; mkdir -p $B/l $B/m
 printf 'ab-builds-passphrase\n' > $B.pass
 $R/ucryptfs mount --ecryptfs --fnek --passfile $B.pass $B/l $B/m >/dev/null 2>&1 || { echo mount failed; exit 1; }
-P=$(pgrep -f "io.ucryptfs.*probe/ab/m" | head -1)
+P=$(pgrep -f "io.ucryptfs.*ab-builds/m" | head -1)
 t() { local s=$(date +%s.%N); "$@"; local e=$(date +%s.%N); echo "$(echo "$e-$s"|bc)"; }
 out="$L"
 for i in 1 2; do x=$(t dd if=/dev/zero of=$B/m/big bs=1M count=1024 conv=fsync status=none); out="$out w$i=$(echo "1073.7/$x"|bc)"; done

@@ -307,6 +307,10 @@ public final class MountCommand implements Callable<Integer> {
         List<String> o = new ArrayList<>(List.of("-Xms32m", "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC",
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
                 "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector",
+                // less inlining: C2 compiled 13 s instead of 20 over an fsbench-like sequence on 2 cores,
+                // and the second and third rounds of 5,000 creates of a fresh daemon took 0.7-0.95 s
+                // instead of 0.9-1.2 (docs/performance.md)
+                "-XX:InlineSmallCode=1000", "-XX:MaxInlineLevel=6",
                 // lower stats through the JDK's own file attributes (core's UnixStat), not the string-keyed view
                 "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED"));
         if (jvmHas("TrimNativeHeapInterval")) { // the daemon runs on this same JVM
