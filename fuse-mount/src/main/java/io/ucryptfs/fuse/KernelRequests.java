@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 final class KernelRequests {
     private static final Logger log = LoggerFactory.getLogger(KernelRequests.class);
+    /** Linux's limit on an xattr value (and a list of names): what a getxattr reply may carry. */
+    private static final int XATTR_SIZE_MAX = 65536;
     /** The answer to a kernel older than protocol 7: we cannot speak it. */
     private static final int EPROTO = 71;
 
@@ -53,7 +55,9 @@ final class KernelRequests {
 
         Scratch(int maxWrite) {
             in = ByteBuffer.allocateDirect(IN_HEADER + WRITE_IN_SIZE + maxWrite + 4096).order(ByteOrder.nativeOrder());
-            out = ByteBuffer.allocateDirect(OUT_HEADER + Math.max(maxWrite, 8192)).order(ByteOrder.nativeOrder());
+            // replies: a read of up to max_write (max_read follows it), or an xattr value or list of up
+            // to XATTR_SIZE_MAX (64 KiB), whichever is larger
+            out = ByteBuffer.allocateDirect(OUT_HEADER + Math.max(maxWrite, XATTR_SIZE_MAX)).order(ByteOrder.nativeOrder());
             array = new byte[maxWrite];
         }
     }

@@ -40,6 +40,9 @@ class KernelRequestsTest {
                         case "readdir" -> {
                             return List.of("f", "missing");
                         }
+                        case "getxattr" -> {
+                            return new byte[65536]; // the largest value Linux allows
+                        }
                         case "write" -> {
                             calls.add("write " + ((ByteBuffer) args[1]).remaining());
                             return ((ByteBuffer) args[1]).remaining();
@@ -169,5 +172,17 @@ class KernelRequestsTest {
         kernel.nextWriteResult = -FuseDevice.ENOENT; // interrupted: the kernel linked nothing
         kernel.send(r, s, FuseProtocol.READDIRPLUS, NodeTable.ROOT, dh, 0L, 4096, 0, 0L, 0, 0);
         assertEquals(before + 1, adapter.nodeCount(), "the lookup of the refused reply taken back");
+    }
+
+    @Test
+    void theLargestXattrValueFitsEvenWithSmallWrites() {
+        KernelRequests r = new KernelRequests(new FuseAdapter(fs(), FuseAdapter.Timeouts.DEFAULT), kernel, 4096);
+        KernelRequests.Scratch s = r.scratch();
+        kernel.send(r, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "f");
+        long node = kernel.last().getLong(16);
+        // fuse_getxattr_in: size, padding; then the name
+        kernel.send(r, s, FuseProtocol.GETXATTR, node, 65536, 0, "user.big");
+        assertEquals(0, kernel.lastError());
+        assertEquals(16 + 65536, kernel.last().getInt(0));
     }
 }
