@@ -227,4 +227,39 @@ final class FuseProtocol {
             b.put(at + i, (byte) 0);
         }
     }
+
+    /** An opcode's name, for the log. */
+    static String opcodeName(int opcode) {
+        return switch (opcode) {
+            case LOOKUP -> "lookup";
+            case GETATTR -> "getattr";
+            case SETATTR -> "setattr";
+            case READLINK -> "readlink";
+            case SYMLINK -> "symlink";
+            case MKNOD -> "mknod";
+            case MKDIR -> "mkdir";
+            case UNLINK -> "unlink";
+            case RMDIR -> "rmdir";
+            case RENAME -> "rename";
+            case LINK -> "link";
+            case OPEN -> "open";
+            case READ -> "read";
+            case WRITE -> "write";
+            case STATFS -> "statfs";
+            case RELEASE -> "release";
+            case FSYNC -> "fsync";
+            case SETXATTR -> "setxattr";
+            case GETXATTR -> "getxattr";
+            case LISTXATTR -> "listxattr";
+            case REMOVEXATTR -> "removexattr";
+            case FLUSH -> "flush";
+            case OPENDIR -> "opendir";
+            case READDIR -> "readdir";
+            case RELEASEDIR -> "releasedir";
+            case CREATE -> "create";
+            case READDIRPLUS -> "readdirplus";
+            case FORGET, BATCH_FORGET -> "forget";
+            default -> "opcode " + opcode;
+        };
+    }
 }

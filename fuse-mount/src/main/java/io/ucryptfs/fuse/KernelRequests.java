@@ -7,7 +7,6 @@ import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.names.NameBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -15,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What each FUSE request does: decodes it from the kernel's bytes, calls {@link FuseAdapter}, and
- * writes the reply (layouts in {@link FuseProtocol}).
+ * writes the reply (layouts in {@link FuseProtocol}, the fields that take more than one read in
+ * {@link RequestFields}, what is sent unasked in {@link KernelNotifications}).
  *
  * <p>Why our own protocol code rather than libfuse's request loop: every request used to cross from
  * libfuse's C into Java through a jnr-ffi callback (a JNI upcall, per-call struct mirrors, libfuse's
@@ -38,9 +38,7 @@ final class KernelRequests {
     private final FuseAdapter fs;
     private final FuseDevice device;
     private final int maxWrite;
-    /** A notification's bytes, per thread: a lock sends one for every node the kernel holds. */
-    private final ThreadLocal<ByteBuffer> notice =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(OUT_HEADER + 24).order(ByteOrder.nativeOrder()));
+    private final KernelNotifications notify;
 
     /**
      * A worker thread's buffers: the request as read, the reply being built, and a Java array that
@@ -66,7 +64,8 @@ final class KernelRequests {
         this.fs = fs;
         this.device = device;
         this.maxWrite = maxWrite;
-        fs.kernelInvalidator(this::invalidatePagesAndAttributes);
+        this.notify = new KernelNotifications(device);
+        fs.kernelInvalidator(notify::invalidatePagesAndAttributes);
     }
 
     Scratch scratch() {
@@ -88,14 +87,14 @@ final class KernelRequests {
         } catch (FsException e) {
             int errno = e.errno();
             if (errno == Errno.EIO || errno == Errno.EACCES && String.valueOf(e.getMessage()).contains("no key")) {
-                log.warn("{}: {}", name(opcode), e.getMessage());
+                log.warn("{}: {}", opcodeName(opcode), e.getMessage());
             } else if (log.isDebugEnabled()) {
-                log.debug("{}: {}", name(opcode), e.getMessage());
+                log.debug("{}: {}", opcodeName(opcode), e.getMessage());
             }
             error(s, unique, errno);
         } catch (RuntimeException | Error e) {
             // a bug must not take the mount down: EIO for this request, and the log says what happened
-            log.error("{}: unexpected {}", name(opcode), e.toString(), e);
+            log.error("{}: unexpected {}", opcodeName(opcode), e.toString(), e);
             error(s, unique, Errno.EIO);
         }
     }
@@ -104,7 +103,7 @@ final class KernelRequests {
         ByteBuffer in = s.in;
         int body = IN_HEADER;
         switch (opcode) {
-            case LOOKUP -> lookup(s, unique, node, string(in, body, len));
+            case LOOKUP -> lookup(s, unique, node, RequestFields.string(in, body, len));
             case GETATTR -> {
                 long fh = (in.getInt(body) & GETATTR_FH) != 0 ? in.getLong(body + 8) : -1;
                 replyAttr(s, unique, fs.getattr(node, fh));
@@ -112,7 +111,7 @@ final class KernelRequests {
             case SETATTR -> {
                 int valid = in.getInt(body);
                 long fh = (valid & FATTR_FH) != 0 ? in.getLong(body + 8) : -1;
-                FuseAdapter.Attr a = fs.setattr(node, changes(in, body, valid), fh);
+                FuseAdapter.Attr a = fs.setattr(node, RequestFields.changes(in, body, valid), fh);
                 if ((valid & FATTR_KILL_SUIDGID) != 0 && (valid & FATTR_MODE) == 0 && fs.dropSetIds(node, fh)) {
                     a = fs.getattr(node, fh); // a truncate by a process without CAP_FSETID
                 }
@@ -124,34 +123,34 @@ final class KernelRequests {
                 send(s, unique, target.length);
             }
             case SYMLINK -> {
-                int nameEnd = nul(in, body, len);
-                String name = string(in, body, nameEnd);
-                String target = string(in, nameEnd + 1, len);
-                replyEntry(s, unique, fs.symlink(target, node, name, caller(in)));
+                int nameEnd = RequestFields.nul(in, body, len);
+                String name = RequestFields.string(in, body, nameEnd);
+                String target = RequestFields.string(in, nameEnd + 1, len);
+                replyEntry(s, unique, fs.symlink(target, node, name, RequestFields.caller(in)));
             }
-            case MKNOD -> replyEntry(s, unique, fs.mknod(node, string(in, body + 16, len), in.getInt(body),
-                    in.getInt(body + 4) & 0xffffffffL, caller(in)));
-            case MKDIR -> replyEntry(s, unique, fs.mkdir(node, string(in, body + 8, len), in.getInt(body), caller(in)));
+            case MKNOD -> replyEntry(s, unique, fs.mknod(node, RequestFields.string(in, body + 16, len), in.getInt(body),
+                    in.getInt(body + 4) & 0xffffffffL, RequestFields.caller(in)));
+            case MKDIR -> replyEntry(s, unique, fs.mkdir(node, RequestFields.string(in, body + 8, len), in.getInt(body), RequestFields.caller(in)));
             case UNLINK -> {
-                fs.unlink(node, string(in, body, len));
+                fs.unlink(node, RequestFields.string(in, body, len));
                 send(s, unique, 0);
             }
             case RMDIR -> {
-                fs.rmdir(node, string(in, body, len));
+                fs.rmdir(node, RequestFields.string(in, body, len));
                 send(s, unique, 0);
             }
             case RENAME -> {
-                int oldEnd = nul(in, body + 8, len);
-                fs.rename(node, string(in, body + 8, oldEnd), in.getLong(body), string(in, oldEnd + 1, len));
+                int oldEnd = RequestFields.nul(in, body + 8, len);
+                fs.rename(node, RequestFields.string(in, body + 8, oldEnd), in.getLong(body), RequestFields.string(in, oldEnd + 1, len));
                 send(s, unique, 0);
             }
             case LINK -> {
                 long existing = in.getLong(body);
-                FuseAdapter.Entry e = fs.link(existing, node, string(in, body + 8, len));
+                FuseAdapter.Entry e = fs.link(existing, node, RequestFields.string(in, body + 8, len));
                 // the existing name's node may have its link count (1) cached, and the kernel does not
                 // update it: drop its cached attributes before link(2) returns (from now on they are not
                 // cached, nlink > 1)
-                invalidateAttributes(existing);
+                notify.invalidateAttributes(existing);
                 replyEntry(s, unique, e);
             }
             case OPEN -> {
@@ -159,7 +158,7 @@ final class KernelRequests {
                 if ((in.getInt(body + 4) & OPEN_KILL_SUIDGID) != 0) {
                     try {
                         if (fs.dropSetIds(node, h)) { // O_TRUNC by a process without CAP_FSETID
-                            invalidateAttributes(node);
+                            notify.invalidateAttributes(node);
                         }
                     } catch (FsException | RuntimeException e) {
                         fs.release(node, h);
@@ -175,7 +174,7 @@ final class KernelRequests {
                 if ((in.getInt(body + 20) & WRITE_KILL_SUIDGID) != 0 && fs.dropSetIds(node, in.getLong(body))) {
                     // a writer without CAP_FSETID, as file_remove_privs; the write's reply carries no
                     // attributes, so the kernel's cached mode goes
-                    invalidateAttributes(node);
+                    notify.invalidateAttributes(node);
                 }
                 write(s, unique, in.getLong(body), in.getLong(body + 8), in.getInt(body + 16), len);
             }
@@ -194,8 +193,8 @@ final class KernelRequests {
             case SETXATTR -> {
                 int size = in.getInt(body);
                 int flags = in.getInt(body + 4);
-                int nameEnd = nul(in, body + 8, len);
-                String name = string(in, body + 8, nameEnd);
+                int nameEnd = RequestFields.nul(in, body + 8, len);
+                String name = RequestFields.string(in, body + 8, nameEnd);
                 if (nameEnd + 1 + size > len) {
                     throw new FsException(Errno.EINVAL, "setxattr: value past the request");
                 }
@@ -204,10 +203,10 @@ final class KernelRequests {
                 fs.setxattr(node, name, v, flags);
                 send(s, unique, 0);
             }
-            case GETXATTR -> replyXattr(s, unique, fs.getxattr(node, string(in, body + 8, len)), in.getInt(body));
+            case GETXATTR -> replyXattr(s, unique, fs.getxattr(node, RequestFields.string(in, body + 8, len)), in.getInt(body));
             case LISTXATTR -> replyXattr(s, unique, fs.listxattr(node), in.getInt(body));
             case REMOVEXATTR -> {
-                fs.removexattr(node, string(in, body, len));
+                fs.removexattr(node, RequestFields.string(in, body, len));
                 send(s, unique, 0);
             }
             case FLUSH -> {
@@ -227,7 +226,7 @@ final class KernelRequests {
                 fs.releasedir(in.getLong(body));
                 send(s, unique, 0);
             }
-            case CREATE -> create(s, unique, node, in.getInt(body), in.getInt(body + 4), string(in, body + 16, len), caller(in));
+            case CREATE -> create(s, unique, node, in.getInt(body), in.getInt(body + 4), RequestFields.string(in, body + 16, len), RequestFields.caller(in));
             case DESTROY -> send(s, unique, 0);
             default -> error(s, unique, Errno.ENOSYS); // locks, ioctl, fallocate...: the kernel falls back or says so
         }
@@ -246,7 +245,7 @@ final class KernelRequests {
             }
             // INTERRUPT: every request here runs to its end and answers then; NOTIFY_REPLY: we ask for none
         } catch (RuntimeException | Error e) {
-            log.error("{}: unexpected {}", name(opcode), e.toString(), e);
+            log.error("{}: unexpected {}", opcodeName(opcode), e.toString(), e);
         }
     }
 
@@ -353,7 +352,7 @@ final class KernelRequests {
             if (used + ENTRY_OUT_SIZE + direntSize(name) > limit) {
                 break;
             }
-            FuseAdapter.Entry e = dot(name) ? null : fs.listed(node, name);
+            FuseAdapter.Entry e = RequestFields.dot(name) ? null : fs.listed(node, name);
             long ino = UNKNOWN_INO;
             int type = 0;
             if (e != null) {
@@ -374,9 +373,6 @@ final class KernelRequests {
         }
     }
 
-    private static boolean dot(byte[] name) {
-        return name.length == 1 && name[0] == '.' || name.length == 2 && name[0] == '.' && name[1] == '.';
-    }
 
     private void create(Scratch s, long unique, long parent, int flags, int mode, String name, FuseAdapter.Caller caller)
             throws FsException {
@@ -448,104 +444,5 @@ final class KernelRequests {
             s.out.put(OUT_HEADER, v, 0, v.length);
             send(s, unique, v.length);
         }
-    }
-
-    // ---- notifications ----
-
-    /** The kernel's cached pages (all of them) and attributes of a node, dropped. */
-    private void invalidatePagesAndAttributes(long node) {
-        notifyInvalInode(node, 0, 0);
-    }
-
-    /** The kernel's cached attributes of a node, dropped. */
-    private void invalidateAttributes(long node) {
-        notifyInvalInode(node, -1, 0);
-    }
-
-    private void notifyInvalInode(long node, long offset, long length) {
-        ByteBuffer b = notice.get();
-        b.putInt(0, OUT_HEADER + 24);
-        b.putInt(4, NOTIFY_INVAL_INODE);
-        b.putLong(8, 0);
-        b.putLong(16, node);
-        b.putLong(24, offset);
-        b.putLong(32, length);
-        int rc = device.write(b, OUT_HEADER + 24);
-        if (rc != 0 && rc != -FuseDevice.ENOENT) { // ENOENT: the kernel no longer holds the node
-            log.debug("notify_inval_inode {}: errno {}", node, -rc);
-        }
-    }
-
-    // ---- decoding ----
-
-    /** setattr's fields, from a fuse_setattr_in at {@code at}. */
-    private static FuseAdapter.Changes changes(ByteBuffer in, int at, int valid) {
-        Integer mode = (valid & FATTR_MODE) != 0 ? in.getInt(at + 68) & 07777 : null;
-        int uid = (valid & FATTR_UID) != 0 ? in.getInt(at + 76) : -1;
-        int gid = (valid & FATTR_GID) != 0 ? in.getInt(at + 80) : -1;
-        Long size = (valid & FATTR_SIZE) != 0 ? in.getLong(at + 16) : null;
-        Instant now = (valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) != 0 ? Instant.now() : null;
-        Instant atime = (valid & FATTR_ATIME_NOW) != 0 ? now
-                : (valid & FATTR_ATIME) != 0 ? time(in, at + 32, at + 56) : null;
-        Instant mtime = (valid & FATTR_MTIME_NOW) != 0 ? now
-                : (valid & FATTR_MTIME) != 0 ? time(in, at + 40, at + 60) : null;
-        return new FuseAdapter.Changes(mode, uid, gid, size, atime, mtime);
-    }
-
-    private static FuseAdapter.Caller caller(ByteBuffer in) {
-        return new FuseAdapter.Caller(in.getInt(IN_UID), in.getInt(IN_GID));
-    }
-
-    /** The index of the NUL ending the string at {@code from} (or {@code end} when there is none). */
-    private static int nul(ByteBuffer in, int from, int end) {
-        int limit = Math.min(end, from + PATH_MAX);
-        for (int i = from; i < limit; i++) {
-            if (in.get(i) == 0) {
-                return i;
-            }
-        }
-        return limit;
-    }
-
-    /** A name or symlink target from the kernel, as the {@link NameBytes} String of its bytes. */
-    private static String string(ByteBuffer in, int from, int end) {
-        int n = nul(in, from, end) - from;
-        byte[] b = new byte[Math.max(n, 0)];
-        in.get(from, b, 0, b.length);
-        return NameBytes.decode(b);
-    }
-
-    private static String name(int opcode) {
-        return switch (opcode) {
-            case LOOKUP -> "lookup";
-            case GETATTR -> "getattr";
-            case SETATTR -> "setattr";
-            case READLINK -> "readlink";
-            case SYMLINK -> "symlink";
-            case MKNOD -> "mknod";
-            case MKDIR -> "mkdir";
-            case UNLINK -> "unlink";
-            case RMDIR -> "rmdir";
-            case RENAME -> "rename";
-            case LINK -> "link";
-            case OPEN -> "open";
-            case READ -> "read";
-            case WRITE -> "write";
-            case STATFS -> "statfs";
-            case RELEASE -> "release";
-            case FSYNC -> "fsync";
-            case SETXATTR -> "setxattr";
-            case GETXATTR -> "getxattr";
-            case LISTXATTR -> "listxattr";
-            case REMOVEXATTR -> "removexattr";
-            case FLUSH -> "flush";
-            case OPENDIR -> "opendir";
-            case READDIR -> "readdir";
-            case RELEASEDIR -> "releasedir";
-            case CREATE -> "create";
-            case READDIRPLUS -> "readdirplus";
-            case FORGET, BATCH_FORGET -> "forget";
-            default -> "opcode " + opcode;
-        };
     }
 }
