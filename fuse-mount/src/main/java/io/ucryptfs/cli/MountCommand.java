@@ -4,7 +4,10 @@ import io.ucryptfs.core.fs.CryptFileSystem;
 import io.ucryptfs.core.fs.EcryptfsFileSystem;
 import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.fs.MountOptions;
+import io.ucryptfs.core.keys.KeyRing;
+import io.ucryptfs.core.keys.PassphraseKey;
 import io.ucryptfs.fuse.FuseMount;
+import io.ucryptfs.fuse.JitWarmUp;
 import io.ucryptfs.fuse.MountSettings;
 import io.ucryptfs.fuse.MountTable;
 import io.ucryptfs.keystore.pkcs11.Pkcs11Uri;
@@ -41,6 +44,8 @@ public final class MountCommand implements Callable<Integer> {
     /** The daemon tells the front process how the mount went, one line on its stdout. */
     static final String READY = "UCRYPTFS-READY";
     static final String FAILED = "UCRYPTFS-FAILED";
+    /** The JIT warm-up's cache: it needs the cache's code paths, not its size. */
+    private static final long WARM_UP_CACHE_BYTES = 4L << 20;
 
     @Parameters(index = "0", paramLabel = "LOWER", description = "The lower (encrypted) directory.")
     Path lower;
@@ -72,6 +77,11 @@ public final class MountCommand implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "Log details (to the terminal, or the daemon's log).")
     boolean verbose;
+
+    @Option(names = "--no-warm-up",
+            description = "Do not run the JIT warm-up after mounting (about 2 s of one core on a throwaway "
+                    + "filesystem in the temporary directory, which makes the first minutes of small-file work faster).")
+    boolean noWarmUp;
 
     @Option(names = "--lock-open-files",
             description = "With a token: when it is removed, cut off open files too (their reads and writes fail with "
@@ -167,11 +177,15 @@ public final class MountCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         FuseMount m;
+        MountSettings settings = new MountSettings("ucryptfs:" + lower, readOnly, allowOther, nonEmpty, fuseOptions);
         try {
-            m = FuseMount.mount(fs, mountPoint, new MountSettings("ucryptfs:" + lower, readOnly, allowOther, nonEmpty, fuseOptions));
+            m = FuseMount.mount(fs, mountPoint, settings);
         } catch (IOException e) {
             fs.close();
             throw new UserError(UserError.FAILURE, e.getMessage(), e);
+        }
+        if (!noWarmUp) {
+            startWarmUp(options, settings);
         }
         ControlChannel control = null;
         TokenLock tokenLock = null;
@@ -221,6 +235,36 @@ public final class MountCommand implements Callable<Integer> {
         }
         options.keys().destroy();
         return 0;
+    }
+
+    /**
+     * Starts {@link JitWarmUp} over a throwaway filesystem made as this mount's (name encryption, key
+     * size, header place, lower handles) but over a random key, in a new temporary directory, with a
+     * small cache. Failing to start it costs only speed.
+     */
+    private static void startWarmUp(MountOptions options, MountSettings settings) {
+        byte[] raw = new byte[PassphraseKey.KEY_BYTES];
+        new SecureRandom().nextBytes(raw);
+        PassphraseKey key = PassphraseKey.fromRawKey(raw);
+        Arrays.fill(raw, (byte) 0);
+        KeyRing ring = KeyRing.of(List.of(key), options.encryptNames() ? key : null);
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("ucryptfs-warm-up");
+            CryptFileSystem scratch = EcryptfsFileSystem.open(dir,
+                    options.withKeys(ring).cacheBytes(WARM_UP_CACHE_BYTES).readOnly(false).build());
+            JitWarmUp.start(scratch, dir, settings, ring::destroy);
+        } catch (IOException | RuntimeException e) { // FsException is an IOException
+            ring.destroy();
+            org.slf4j.LoggerFactory.getLogger(MountCommand.class).info("JIT warm-up not started: {}", e.toString());
+            if (dir != null) {
+                try {
+                    JitWarmUp.deleteTree(dir);
+                } catch (IOException ignored) {
+                    // a temporary directory: the system's tmp cleaning removes it
+                }
+            }
+        }
     }
 
     /** The keys for an unlock request (control socket): opened as at mount, from the secret sent, never prompting. */

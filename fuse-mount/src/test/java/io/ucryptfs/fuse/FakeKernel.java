@@ -1,81 +1,25 @@
 package io.ucryptfs.fuse;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stands in for the kernel's side of {@code /dev/fuse}: builds requests as the kernel writes them and
- * records every reply and notification {@link KernelRequests} sends.
+ * A {@link ScriptedKernel} that records every reply and notification {@link KernelRequests} sends, and
+ * can refuse one.
  */
-final class FakeKernel implements FuseDevice {
+final class FakeKernel extends ScriptedKernel {
     /** What was written, each as its own little-endian buffer. */
     final List<ByteBuffer> written = new ArrayList<>();
     /** The errno (negative) the next write answers with, then 0 again. */
     int nextWriteResult;
-    private long unique = 100;
 
     @Override
-    public int read(ByteBuffer buf) {
-        return -ENODEV;
-    }
-
-    @Override
-    public int write(ByteBuffer buf, int len) {
-        ByteBuffer copy = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < len; i++) {
-            copy.put(i, buf.get(i));
-        }
-        written.add(copy);
+    int replied(ByteBuffer reply) {
+        written.add(reply);
         int rc = nextWriteResult;
         nextWriteResult = 0;
         return rc;
-    }
-
-    /**
-     * Puts a request into {@code s.in} and serves it; returns its length. {@code body} items are
-     * ints, longs, Strings (written with their NUL) or byte arrays.
-     */
-    int send(KernelRequests requests, KernelRequests.Scratch s, int opcode, long node, Object... body) {
-        ByteBuffer in = s.in;
-        int at = FuseProtocol.IN_HEADER;
-        for (Object o : body) {
-            if (o instanceof Integer i) {
-                in.putInt(at, i);
-                at += 4;
-            } else if (o instanceof Long l) {
-                in.putLong(at, l);
-                at += 8;
-            } else if (o instanceof String str) {
-                byte[] b = str.getBytes(StandardCharsets.UTF_8);
-                in.put(at, b);
-                in.put(at + b.length, (byte) 0);
-                at += b.length + 1;
-            } else {
-                byte[] b = (byte[]) o;
-                in.put(at, b);
-                at += b.length;
-            }
-        }
-        in.putInt(0, at);
-        in.putInt(FuseProtocol.IN_OPCODE, opcode);
-        in.putLong(FuseProtocol.IN_UNIQUE, ++unique);
-        in.putLong(FuseProtocol.IN_NODEID, node);
-        in.putInt(FuseProtocol.IN_UID, 0);
-        in.putInt(FuseProtocol.IN_GID, 0);
-        requests.handle(s, at);
-        return at;
-    }
-
-    /** The last reply's error field as a positive errno (0: success). */
-    int lastError() {
-        return -last().getInt(4);
-    }
-
-    ByteBuffer last() {
-        return written.get(written.size() - 1);
     }
 
     /** The errors of every reply so far, positive. */

@@ -46,6 +46,16 @@ public final class MountOptions {
         return new Builder(keys);
     }
 
+    /**
+     * The same options over other keys, new files wrapped by its mount keys: for a throwaway
+     * filesystem that should take the code paths this one takes (the mount's JIT warm-up).
+     */
+    public Builder withKeys(KeyRing other) {
+        return builder(other).keyBytes(keyBytes).encryptNames(encryptNames).headerInXattr(headerInXattr)
+                .passthrough(passthrough).cacheBytes(cacheBytes).readOnly(readOnly).specialNodes(specialNodes)
+                .lowerHandles(lowerHandles);
+    }
+
     public KeyRing keys() {
         return keys;
     }

@@ -1,0 +1,42 @@
+package io.ucryptfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ucryptfs.core.fs.CryptFileSystem;
+import io.ucryptfs.core.fs.EcryptfsFileSystem;
+import io.ucryptfs.core.fs.MountOptions;
+import io.ucryptfs.core.keys.KeyRing;
+import io.ucryptfs.core.keys.PassphraseKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The warm-up's scripted requests all succeed on a real filesystem (a failed one would stop it early,
+ * and its path would go uncompiled), and it leaves nothing behind.
+ */
+class JitWarmUpTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyRoundRunsToItsEndOnAnEncryptedLowerDirectoryAndTheScratchDirectoryIsRemoved() throws Exception {
+        Path scratchLower = Files.createDirectory(tmp.resolve("scratch"));
+        PassphraseKey key = PassphraseKey.derive("warm".getBytes(StandardCharsets.UTF_8), PassphraseKey.DEFAULT_SALT);
+        CryptFileSystem fs = EcryptfsFileSystem.open(scratchLower,
+                MountOptions.builder(KeyRing.of(List.of(key), key)).encryptNames(true).cacheBytes(4 << 20).build());
+        AtomicBoolean done = new AtomicBoolean();
+        JitWarmUp w = JitWarmUp.of(fs, scratchLower,
+                new MountSettings("t", false, false, false, List.of("max_write=262144")), () -> done.set(true), 2);
+        w.run();
+        assertEquals(2, w.roundsDone());
+        assertFalse(Files.exists(scratchLower));
+        assertTrue(done.get());
+    }
+}
