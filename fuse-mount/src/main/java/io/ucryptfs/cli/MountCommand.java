@@ -250,7 +250,7 @@ public final class MountCommand implements Callable<Integer> {
         KeyRing ring = KeyRing.of(List.of(key), options.encryptNames() ? key : null);
         Path dir = null;
         try {
-            dir = Files.createTempDirectory("ucryptfs-warm-up");
+            dir = JitWarmUp.scratchDirectory();
             CryptFileSystem scratch = EcryptfsFileSystem.open(dir,
                     options.withKeys(ring).cacheBytes(WARM_UP_CACHE_BYTES).readOnly(false).build());
             JitWarmUp.start(scratch, dir, settings, ring::destroy);

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,7 @@ public final class JitWarmUp implements Runnable {
     private static final int DIR_MODE = 040755;
     private static final int UMASK = 022;
     private static final int PAGE = 4096;
+    private static final String SCRATCH_PREFIX = "ucryptfs-warm-up-";
 
     private final CryptFileSystem scratch;
     private final Path scratchLower;
@@ -257,6 +259,30 @@ public final class JitWarmUp implements Runnable {
             log.warn("JIT warm-up: could not remove {}: {}", scratchLower, e.toString());
         }
         whenDone.run();
+    }
+
+    /**
+     * A new scratch directory in the temporary directory, named after this process. Those of
+     * processes that are gone (a daemon killed during its warm-up) are removed first.
+     */
+    public static Path scratchDirectory() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(tmp, SCRATCH_PREFIX + "*")) {
+            for (Path dir : old) {
+                String rest = dir.getFileName().toString().substring(SCRATCH_PREFIX.length());
+                int dash = rest.indexOf('-');
+                long pid = dash > 0 && rest.substring(0, dash).chars().allMatch(Character::isDigit)
+                        ? Long.parseLong(rest.substring(0, dash)) : -1;
+                if (pid > 0 && ProcessHandle.of(pid).isEmpty()) {
+                    try {
+                        deleteTree(dir);
+                    } catch (IOException e) {
+                        log.debug("JIT warm-up: left {}: {}", dir, e.toString()); // another user's, say
+                    }
+                }
+            }
+        }
+        return Files.createTempDirectory(tmp, SCRATCH_PREFIX + ProcessHandle.current().pid() + "-");
     }
 
     /** Removes a directory tree (the warm-up's scratch directory). */

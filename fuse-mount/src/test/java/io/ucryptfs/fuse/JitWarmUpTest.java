@@ -39,4 +39,24 @@ class JitWarmUpTest {
         assertFalse(Files.exists(scratchLower));
         assertTrue(done.get());
     }
+
+    @Test
+    void aScratchDirectoryLeftByAProcessThatIsGoneIsRemovedAndOneOfALiveProcessKept() throws Exception {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long self = ProcessHandle.current().pid();
+        Path gone = Files.createTempDirectory(tmp, "ucryptfs-warm-up-" + Integer.MAX_VALUE + "-");
+        Files.writeString(gone.resolve("left"), "x");
+        Path live = Files.createTempDirectory(tmp, "ucryptfs-warm-up-" + self + "-");
+        Path made = JitWarmUp.scratchDirectory();
+        try {
+            assertFalse(Files.exists(gone));
+            assertTrue(Files.isDirectory(live));
+            assertTrue(Files.isDirectory(made));
+            assertTrue(made.getFileName().toString().startsWith("ucryptfs-warm-up-" + self + "-"));
+        } finally {
+            JitWarmUp.deleteTree(live);
+            JitWarmUp.deleteTree(made);
+            JitWarmUp.deleteTree(gone);
+        }
+    }
 }
