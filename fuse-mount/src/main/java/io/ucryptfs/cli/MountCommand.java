@@ -80,7 +80,7 @@ public final class MountCommand implements Callable<Integer> {
 
     @Option(names = "--no-warm-up",
             description = "Do not run the JIT warm-up after mounting (about 2 s of one core on a throwaway "
-                    + "filesystem in the temporary directory, which makes the first minutes of small-file work faster).")
+                    + "filesystem in /dev/shm, which makes the first minutes of small-file work faster).")
     boolean noWarmUp;
 
     @Option(names = "--lock-open-files",
@@ -239,7 +239,7 @@ public final class MountCommand implements Callable<Integer> {
 
     /**
      * Starts {@link JitWarmUp} over a throwaway filesystem made as this mount's (name encryption, key
-     * size, header place, lower handles) but over a random key, in a new temporary directory, with a
+     * size, header place, lower handles) but over a random key, in a new directory in /dev/shm, with a
      * small cache. Failing to start it costs only speed.
      */
     private static void startWarmUp(MountOptions options, MountSettings settings) {
@@ -250,7 +250,7 @@ public final class MountCommand implements Callable<Integer> {
         KeyRing ring = KeyRing.of(List.of(key), options.encryptNames() ? key : null);
         Path dir = null;
         try {
-            dir = JitWarmUp.scratchDirectory();
+            dir = JitWarmUp.scratchDirectory(options.headerInXattr());
             CryptFileSystem scratch = EcryptfsFileSystem.open(dir,
                     options.withKeys(ring).cacheBytes(WARM_UP_CACHE_BYTES).readOnly(false).build());
             JitWarmUp.start(scratch, dir, settings, ring::destroy);

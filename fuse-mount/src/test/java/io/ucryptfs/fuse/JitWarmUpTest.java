@@ -47,7 +47,7 @@ class JitWarmUpTest {
         Path gone = Files.createTempDirectory(tmp, "ucryptfs-warm-up-" + Integer.MAX_VALUE + "-");
         Files.writeString(gone.resolve("left"), "x");
         Path live = Files.createTempDirectory(tmp, "ucryptfs-warm-up-" + self + "-");
-        Path made = JitWarmUp.scratchDirectory();
+        Path made = JitWarmUp.scratchDirectory(true);
         try {
             assertFalse(Files.exists(gone));
             assertTrue(Files.isDirectory(live));
