@@ -1,6 +1,7 @@
 package io.ucryptfs.cli;
 
 import io.ucryptfs.core.fs.EcryptfsFileSystem;
+import io.ucryptfs.core.fs.MountLock;
 import io.ucryptfs.core.keys.KeyRing;
 import io.ucryptfs.core.keys.WrongPassphraseException;
 import java.io.IOException;
@@ -149,7 +150,7 @@ final class ControlChannel implements AutoCloseable, TokenLock.Target {
                 return status();
             case "lock":
             case "lock-open-files": {
-                EcryptfsFileSystem.LockResult r = lockNoting(BY_COMMAND, command.equals("lock-open-files"));
+                MountLock.Result r = lockNoting(BY_COMMAND, command.equals("lock-open-files"));
                 if (!r.notCutOff().isEmpty()) {
                     return "ERR 1 locked, but " + r.notCutOff().size() + " open file(s) could not be written back and "
                             + "were left open with their keys (see the daemon's log)";
@@ -166,15 +167,15 @@ final class ControlChannel implements AutoCloseable, TokenLock.Target {
     }
 
     private String status() {
-        EcryptfsFileSystem.KeyStatus s = fs.keyStatus();
+        MountLock.Status s = fs.keyStatus();
         return "OK " + (s.locked() ? "locked" : "unlocked") + " open-files=" + s.openFiles() + " cut-off=" + s.cutOff()
                 + (s.locked() && lockedBy != null ? " locked-by=" + lockedBy : "");
     }
 
     /** Locks, noting why unless the mount was locked already (the first reason stays until unlock). */
-    private EcryptfsFileSystem.LockResult lockNoting(String reason, boolean openFiles) {
+    private MountLock.Result lockNoting(String reason, boolean openFiles) {
         boolean was = fs.keyStatus().locked();
-        EcryptfsFileSystem.LockResult r = fs.lock(openFiles);
+        MountLock.Result r = fs.lock(openFiles);
         if (!was || lockedBy == null) {
             lockedBy = reason;
         }

@@ -6,6 +6,8 @@ import io.ucryptfs.core.format.FileFormat;
 import io.ucryptfs.core.fs.LowerPaths.Reach;
 import io.ucryptfs.core.fs.OpenFileTable.Handle;
 import io.ucryptfs.core.fs.OpenFileTable.OpenFile;
+import io.ucryptfs.core.keys.KeyRing;
+import io.ucryptfs.core.keys.WrongPassphraseException;
 import io.ucryptfs.core.names.NameBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,11 +18,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -54,6 +53,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final DirectoryListing listing;
     private final SymlinkTargets symlinks;
     private final UserXattrs xattrs;
+    private final FileTimes times;
+    private final MountLock lock;
 
     private EcryptfsFileSystem(Path lowerRoot, MountOptions o, MountKeys keys, int pathLimit) {
         this.keys = keys;
@@ -68,6 +69,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.listing = new DirectoryListing(paths, keys);
         this.symlinks = new SymlinkTargets(keys);
         this.xattrs = new UserXattrs(attributes, format.headerXattrName());
+        this.times = new FileTimes(attributes, table, sizes, o.specialNodes());
+        this.lock = new MountLock(keys, table);
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
     }
@@ -464,32 +467,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void utimens(String path, Instant atime, Instant mtime) throws FsException {
         writable(path);
-        try (Reach reach = paths.reach(path)) {
-            Path lower = reach.at();
-            // Write back the file's cached writes first: written back later, they would set the lower mtime to
-            // the time of the write-back (cp -a and tar x set the times on a file they still have open)
-            LowerAttributes.Raw raw = attributes.read(lower);
-            OpenFile open = raw.type() == FileType.REGULAR ? table.find(raw.inode()) : null;
-            if (open != null) {
-                open.content.flush();
-            }
-            if (LowerAttributes.isSpecial(raw.type())) {
-                if (specialNodes == null) {
-                    throw new FsException(Errno.EOPNOTSUPP, path + ": cannot set the times of a special file here");
-                }
-                specialNodes.setTimes(lower, atime, mtime);
-                return;
-            }
-            // the plaintext size, known now, stays known: re-reading the header after the mtime changed
-            // would bump the lower atime that is being set (relatime)
-            long plainSize = raw.type() == FileType.REGULAR && open == null
-                    ? sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime()) : -1;
-            BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
-            v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
-            if (plainSize >= 0) {
-                LowerAttributes.Raw after = attributes.read(lower);
-                sizes.remember(after.inode(), after.size(), after.mtime(), plainSize);
-            }
+        try (Reach lower = paths.reach(path)) {
+            times.set(lower.at(), path, atime, mtime);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
@@ -557,60 +536,18 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     // ---- locking the keys ----
 
-    /**
-     * What a lock did: whether the keys were held until now, how many open files it cut off, and the
-     * plaintext paths of those it could not cut off because their dirty data could not be written back
-     * (they keep their key and their data until closed).
-     */
-    public record LockResult(boolean keysWiped, int cutOff, List<String> notCutOff) {}
-
-    /** Whether the keys are locked; open files usable; open files cut off by a lock and not yet closed. */
-    public record KeyStatus(boolean locked, int openFiles, int cutOff) {}
-
-    /**
-     * Locks the mount: the mount key(s) and the FNEK are wiped once no call in flight uses them; from then
-     * on opens, creates and (with encrypted names) every lookup and listing but the root's fail with
-     * EACCES. Files already open keep working until closed, as with eCryptfs, unless
-     * {@code openFilesToo}: then each open file's dirty data is written back, its FEK wiped and its cached
-     * plaintext dropped, and its handles fail with EACCES until released. A file whose write-back fails is
-     * not cut off (listed in the result, logged): a lock never drops data. Calling it again on a locked
-     * mount is harmless, and with {@code openFilesToo} cuts off what a plain lock left open.
-     */
-    public LockResult lock(boolean openFilesToo) {
-        boolean wiped = keys.lock();
-        int cut = 0;
-        List<String> kept = new ArrayList<>();
-        if (openFilesToo) {
-            // every open that got in before the lock is in the table now: opens hold the keys' read lock
-            for (OpenFile f : new ArrayList<>(table.all())) {
-                try {
-                    f.content.revoke();
-                    table.detach(f);
-                    cut++;
-                } catch (IOException | RuntimeException e) {
-                    log.warn("{}: left open by the lock: its unwritten data could not be written back ({}); it keeps "
-                            + "its key until closed", f.plainPath, e.getMessage());
-                    kept.add(f.plainPath);
-                }
-            }
-        }
-        log.info("locked{}: {} open file(s) cut off, {} left open", openFilesToo ? " with open files" : "", cut,
-                openFilesToo ? kept.size() : table.all().size());
-        return new LockResult(wiped, cut, List.copyOf(kept));
+    /** See {@link MountLock#lock}. */
+    public MountLock.Result lock(boolean openFilesToo) {
+        return lock.lock(openFilesToo);
     }
 
-    /**
-     * Unlocks with {@code ring}, which this file system owns from now on: accepted only if it holds the
-     * keys the mount was made with (compared by signature); else it is destroyed and
-     * {@link WrongPassphraseException} thrown, and the mount stays locked. Returns false if the mount was
-     * not locked ({@code ring} destroyed, nothing changed).
-     */
-    public boolean unlock(io.ucryptfs.core.keys.KeyRing ring) throws io.ucryptfs.core.keys.WrongPassphraseException {
-        return keys.unlock(ring);
+    /** See {@link MountLock#unlock}. */
+    public boolean unlock(KeyRing ring) throws WrongPassphraseException {
+        return lock.unlock(ring);
     }
 
-    public KeyStatus keyStatus() {
-        return new KeyStatus(keys.isLocked(), table.all().size(), table.detachedCount());
+    public MountLock.Status keyStatus() {
+        return lock.status();
     }
 
     // ---- lifecycle ----

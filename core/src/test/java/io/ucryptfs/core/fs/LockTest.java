@@ -102,10 +102,10 @@ class LockTest {
             fs.write(h, ByteBuffer.wrap(data), 0); // dirty in the page cache, not flushed
             long r = fs.open("/f", OpenMode.READ);
 
-            EcryptfsFileSystem.LockResult res = fs.lock(true);
+            MountLock.Result res = fs.lock(true);
             assertEquals(1, res.cutOff());
             assertEquals(List.of(), res.notCutOff());
-            assertEquals(new EcryptfsFileSystem.KeyStatus(true, 0, 1), fs.keyStatus());
+            assertEquals(new MountLock.Status(true, 0, 1), fs.keyStatus());
             assertEquals(Errno.EACCES, errno(() -> fs.read(r, ByteBuffer.allocate(10), 0)));
             assertEquals(Errno.EACCES, errno(() -> fs.write(h, ByteBuffer.wrap(bytes("x")), 0)));
             assertEquals(Errno.EACCES, errno(() -> fs.fsync(h, false)));
