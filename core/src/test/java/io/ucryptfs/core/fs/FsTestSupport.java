@@ -1,5 +1,7 @@
 package io.ucryptfs.core.fs;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import io.ucryptfs.core.keys.KeyRing;
@@ -11,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A jimfs lower directory and keys derived once, shared by the filesystem tests. */
+/** A jimfs lower directory, keys derived once and small helpers, shared by the filesystem tests. */
 final class FsTestSupport {
     private FsTestSupport() {}
 
@@ -69,5 +71,14 @@ final class FsTestSupport {
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static int errno(ThrowingRunnable r) {
+        FsException e = assertThrows(FsException.class, r::run);
+        return e.errno();
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
     }
 }
