@@ -63,7 +63,7 @@ public final class JitWarmUp implements Runnable {
     private final Runnable whenDone;
     private final int minRounds;
     private final int maxRounds;
-    private final ScriptedKernel kernel = new ScriptedKernel();
+    private ScriptedKernel kernel;
     private volatile int roundsDone;
     private KernelRequests requests;
     private KernelRequests.Scratch s;
@@ -102,7 +102,8 @@ public final class JitWarmUp implements Runnable {
     public void run() {
         long t0 = System.nanoTime();
         try {
-            requests = new KernelRequests(new FuseAdapter(scratch, timeouts), kernel, maxWrite);
+            kernel = kernel();
+            requests = new KernelRequests(new FuseAdapter(scratch, timeouts), kernel.device(), maxWrite);
             s = requests.scratch();
             send(INIT, 0, MAJOR, MINOR, 131072, ASYNC_READ | BIG_WRITES | MAX_PAGES | HANDLE_KILLPRIV_V2
                     | DO_READDIRPLUS | READDIRPLUS_AUTO);
@@ -132,6 +133,16 @@ public final class JitWarmUp implements Runnable {
     /** How many rounds ran to their end (at least the minimum, unless a request failed). */
     int roundsDone() {
         return roundsDone;
+    }
+
+    /** Through a socket pair, so that the request loop meets the device class it meets when mounted. */
+    private static ScriptedKernel kernel() {
+        try {
+            return SocketPairKernel.open();
+        } catch (IOException | LinkageError e) {
+            log.info("JIT warm-up without a socket pair (the request loop will be compiled again at first use): {}", e.toString());
+            return new ScriptedKernel();
+        }
     }
 
     /** One directory of small files made, listed, read, renamed and removed, and one large file. */
@@ -178,22 +189,26 @@ public final class JitWarmUp implements Runnable {
         send(RMDIR, NodeTable.ROOT, dirName);
     }
 
-    /** A file of four max-size writes, fsynced, read back in 128 KiB requests (readahead's size), removed. */
+    /**
+     * A file of four large writes (the largest a socket pair takes, as the kernel's can be 1 MiB),
+     * fsynced, read back in 128 KiB requests (readahead's size), removed.
+     */
     private void largeFile(long dir, byte[] page) {
-        byte[] chunk = new byte[maxWrite];
+        int size = Math.min(maxWrite, 128 * 1024);
+        byte[] chunk = new byte[size];
         for (int at = 0; at < chunk.length; at += PAGE) {
             System.arraycopy(page, 0, chunk, at, Math.min(PAGE, chunk.length - at));
         }
         long node = entry(send(CREATE, dir, CREATE_FLAGS, FILE_MODE, UMASK, 0, "large"));
         long fh = kernel.last().getLong(OUT_HEADER + ENTRY_OUT_SIZE);
         for (int i = 0; i < 4; i++) {
-            send(WRITE, node, fh, (long) i * maxWrite, maxWrite, 0, 0L, 0, 0, chunk);
+            send(WRITE, node, fh, (long) i * size, size, 0, 0L, 0, 0, chunk);
         }
         send(FSYNC, node, fh, 0, 0);
         send(RELEASE, node, fh, CREATE_FLAGS, 0, 0L);
         fh = open(send(OPEN, node, READ_FLAGS, 0));
         int request = Math.min(131072, maxWrite);
-        for (long at = 0; at < 4L * maxWrite; at += request) {
+        for (long at = 0; at < 4L * size; at += request) {
             send(READ, node, fh, at, request, 0, 0L, READ_FLAGS, 0);
         }
         send(RELEASE, node, fh, READ_FLAGS, 0, 0L);
@@ -248,6 +263,9 @@ public final class JitWarmUp implements Runnable {
     }
 
     private void close() {
+        if (kernel instanceof SocketPairKernel k) {
+            k.close();
+        }
         try {
             scratch.close();
         } catch (Exception e) {

@@ -25,7 +25,7 @@ class ScriptedKernel implements FuseDevice {
         for (int i = 0; i < len; i++) {
             copy.put(i, buf.get(i));
         }
-        last = copy;
+        keep(copy);
         return replied(copy);
     }
 
@@ -39,7 +39,18 @@ class ScriptedKernel implements FuseDevice {
      * ints, longs, Strings (written with their NUL) or byte arrays.
      */
     int send(KernelRequests requests, KernelRequests.Scratch s, int opcode, long node, Object... body) {
-        ByteBuffer in = s.in;
+        int len = encode(s.in, ++unique, opcode, node, body);
+        requests.handle(s, len);
+        return len;
+    }
+
+    /** The device that {@link KernelRequests} answers on: this one. */
+    FuseDevice device() {
+        return this;
+    }
+
+    /** Writes a request as the kernel does into {@code in} (from 0); returns its length. */
+    static int encode(ByteBuffer in, long unique, int opcode, long node, Object... body) {
         int at = FuseProtocol.IN_HEADER;
         for (Object o : body) {
             if (o instanceof Integer i) {
@@ -61,12 +72,16 @@ class ScriptedKernel implements FuseDevice {
         }
         in.putInt(0, at);
         in.putInt(FuseProtocol.IN_OPCODE, opcode);
-        in.putLong(FuseProtocol.IN_UNIQUE, ++unique);
+        in.putLong(FuseProtocol.IN_UNIQUE, unique);
         in.putLong(FuseProtocol.IN_NODEID, node);
         in.putInt(FuseProtocol.IN_UID, 0);
         in.putInt(FuseProtocol.IN_GID, 0);
-        requests.handle(s, at);
         return at;
+    }
+
+    /** Keeps {@code reply} as the last one written. */
+    void keep(ByteBuffer reply) {
+        last = reply;
     }
 
     /** The last reply or notification written. */

@@ -59,4 +59,24 @@ class JitWarmUpTest {
             JitWarmUp.deleteTree(gone);
         }
     }
+
+    @Test
+    void theSocketPairServesThroughTheDeviceClassOfAMountAndReturnsEachReply() throws Exception {
+        PassphraseKey key = PassphraseKey.derive("pair".getBytes(StandardCharsets.UTF_8), PassphraseKey.DEFAULT_SALT);
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(Files.createDirectory(tmp.resolve("lower")),
+                MountOptions.builder(KeyRing.of(key)).build());
+                SocketPairKernel kernel = SocketPairKernel.open()) {
+            assertEquals(FuseDevice.of(-1).getClass(), kernel.device().getClass());
+            KernelRequests r = new KernelRequests(new FuseAdapter(fs, new FuseAdapter.Timeouts(1, 1, 0)), kernel.device(), 1 << 20);
+            KernelRequests.Scratch s = r.scratch();
+            kernel.send(r, s, FuseProtocol.MKDIR, NodeTable.ROOT, 0755, 022, "d");
+            assertEquals(0, kernel.lastError());
+            long node = kernel.last().getLong(FuseProtocol.OUT_HEADER);
+            kernel.send(r, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "missing");
+            assertEquals(2, kernel.lastError()); // ENOENT
+            kernel.send(r, s, FuseProtocol.GETATTR, node, 0, 0, 0L);
+            assertEquals(0, kernel.lastError());
+            assertEquals(040000, kernel.last().getInt(FuseProtocol.OUT_HEADER + 16 + 60) & 0170000); // a directory
+        }
+    }
 }
