@@ -1,6 +1,7 @@
 package io.ucryptfs.core.fs;
 
 import static io.ucryptfs.core.fs.FsTestSupport.bytes;
+import static io.ucryptfs.core.fs.FsTestSupport.errno;
 import static io.ucryptfs.core.fs.FsTestSupport.newLower;
 import static io.ucryptfs.core.fs.FsTestSupport.readAll;
 import static io.ucryptfs.core.fs.FsTestSupport.readFile;
@@ -38,14 +39,6 @@ class LockTest {
 
     private static EcryptfsFileSystem mount(Path lower, KeyRing keys, boolean encryptNames) throws FsException {
         return EcryptfsFileSystem.open(lower, MountOptions.builder(keys).encryptNames(encryptNames).build());
-    }
-
-    private static int errno(ThrowingRunnable r) {
-        return assertThrows(FsException.class, r::run).errno();
-    }
-
-    interface ThrowingRunnable {
-        void run() throws Exception;
     }
 
     @Test
