@@ -90,6 +90,10 @@ public final class FuseAdapter {
     private final Timeouts timeouts;
     private final NodeTable nodes = new NodeTable();
     private final Set<Long> appendHandles = ConcurrentHashMap.newKeySet();
+    /** Whether INIT is to ask for the kernel's writeback cache ({@link MountSettings#writebackCache}). */
+    private volatile boolean offerWritebackCache;
+    /** Whether the kernel keeps written pages itself (INIT granted FUSE_WRITEBACK_CACHE). */
+    private volatile boolean writebackCache;
     /** Open directories: their listing, taken at the first readdir from offset 0. */
     private final Map<Long, List<byte[]>> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextDir = new AtomicLong(1);
@@ -208,9 +212,12 @@ public final class FuseAdapter {
                 fs.ftruncate(handleOf(node), c.size());
             }
         }
-        if (c.times()) {
-            fs.utimens(need(path, node), c.atime(), c.mtime());
+        if (c.times() && path != null) {
+            fs.utimens(path, c.atime(), c.mtime());
         }
+        // times of a file unlinked while open are not kept: its lower file has no name left to set
+        // them on, and nobody can look it up; the kernel sends them with every truncate when it
+        // keeps the times itself (writeback cache), and failing the truncate for them would lose it
         return getattr(node, handle);
     }
 
@@ -277,6 +284,33 @@ public final class FuseAdapter {
 
     // ---- files ----
 
+    void offerWritebackCache(boolean on) {
+        offerWritebackCache = on;
+    }
+
+    boolean offersWritebackCache() {
+        return offerWritebackCache;
+    }
+
+    /** What INIT agreed on. */
+    void writebackCache(boolean on) {
+        writebackCache = on;
+    }
+
+    /**
+     * An open's flags as they apply here. With the writeback cache the kernel reads pages of a file
+     * opened write-only (to fill the rest of a page partly written) and places appends itself from the
+     * size it keeps, so a write-only open is readable here and O_APPEND is not ours to apply (as
+     * libfuse's passthrough_ll does).
+     */
+    private int effective(int flags) {
+        if (!writebackCache) {
+            return flags;
+        }
+        int f = flags & ~O_APPEND;
+        return (f & O_ACCMODE) == O_WRONLY ? (f & ~O_ACCMODE) | O_RDWR : f;
+    }
+
     private static OpenMode mode(int flags) {
         return switch (flags & O_ACCMODE) {
             case O_WRONLY -> OpenMode.WRITE;
@@ -295,7 +329,7 @@ public final class FuseAdapter {
             fs.release(h);
             throw x;
         }
-        opened(e.node(), h, flags);
+        opened(e.node(), h, effective(flags));
         return new Created(e, h);
     }
 
@@ -318,7 +352,8 @@ public final class FuseAdapter {
         return true;
     }
 
-    long open(long node, int flags) throws FsException {
+    long open(long node, int requested) throws FsException {
+        int flags = effective(requested);
         long h = fs.open(nodes.path(node), mode(flags));
         if ((flags & O_TRUNC) != 0 && mode(flags).canWrite()) {
             try {

@@ -34,6 +34,7 @@ public final class FuseMount implements AutoCloseable {
     private FuseMount(CryptFileSystem fs, Path mountPoint, MountSettings settings) {
         this.fs = fs;
         this.adapter = new FuseAdapter(fs, settings.timeouts());
+        adapter.offerWritebackCache(settings.writebackCache());
         this.mountPoint = mountPoint.toAbsolutePath().normalize();
         List<String> options = settings.fuseOptions();
         int maxWrite = settings.maxWrite();

@@ -59,6 +59,8 @@ final class FuseProtocol {
 
     // ---- INIT flags ----
     static final int ASYNC_READ = 1;
+    /** The kernel keeps written pages and sends them later, in larger writes (FUSE_WRITEBACK_CACHE). */
+    static final int WRITEBACK_CACHE = 1 << 16;
     static final int BIG_WRITES = 1 << 5;
     static final int DO_READDIRPLUS = 1 << 13;
     static final int READDIRPLUS_AUTO = 1 << 14;

@@ -60,6 +60,7 @@ public final class JitWarmUp implements Runnable {
     private final Path scratchLower;
     private final FuseAdapter.Timeouts timeouts;
     private final int maxWrite;
+    private final boolean writebackCache;
     private final Runnable whenDone;
     private final int minRounds;
     private final int maxRounds;
@@ -77,6 +78,7 @@ public final class JitWarmUp implements Runnable {
         this.scratchLower = scratchLower;
         this.timeouts = settings.timeouts();
         this.maxWrite = settings.maxWrite();
+        this.writebackCache = settings.writebackCache();
     }
 
     /**
@@ -103,10 +105,12 @@ public final class JitWarmUp implements Runnable {
         long t0 = System.nanoTime();
         try {
             kernel = kernel();
-            requests = new KernelRequests(new FuseAdapter(scratch, timeouts), kernel.device(), maxWrite);
+            FuseAdapter adapter = new FuseAdapter(scratch, timeouts);
+            adapter.offerWritebackCache(writebackCache);
+            requests = new KernelRequests(adapter, kernel.device(), maxWrite);
             s = requests.scratch();
             send(INIT, 0, MAJOR, MINOR, 131072, ASYNC_READ | BIG_WRITES | MAX_PAGES | HANDLE_KILLPRIV_V2
-                    | DO_READDIRPLUS | READDIRPLUS_AUTO);
+                    | DO_READDIRPLUS | READDIRPLUS_AUTO | WRITEBACK_CACHE);
             byte[] page = new byte[PAGE];
             new Random(1).nextBytes(page);
             CompilationMXBean jit = ManagementFactory.getCompilationMXBean();

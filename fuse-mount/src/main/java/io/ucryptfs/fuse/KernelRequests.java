@@ -278,8 +278,10 @@ final class KernelRequests {
         }
         out.putInt(OUT_HEADER + 4, Math.min(minor, MINOR));
         out.putInt(OUT_HEADER + 8, kernelReadahead);
-        out.putInt(OUT_HEADER + 12, kernelFlags & (ASYNC_READ | BIG_WRITES | MAX_PAGES | HANDLE_KILLPRIV_V2
-                | DO_READDIRPLUS | READDIRPLUS_AUTO));
+        int granted = kernelFlags & (ASYNC_READ | BIG_WRITES | MAX_PAGES | HANDLE_KILLPRIV_V2
+                | DO_READDIRPLUS | READDIRPLUS_AUTO | (fs.offersWritebackCache() ? WRITEBACK_CACHE : 0));
+        fs.writebackCache((granted & WRITEBACK_CACHE) != 0);
+        out.putInt(OUT_HEADER + 12, granted);
         out.putShort(OUT_HEADER + 16, (short) 0); // max_background: the kernel's default
         out.putShort(OUT_HEADER + 18, (short) 0); // congestion_threshold: the kernel's default
         out.putInt(OUT_HEADER + 20, maxWrite);
