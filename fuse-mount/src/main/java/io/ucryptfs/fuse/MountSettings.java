@@ -38,7 +38,8 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
      * write; measured, an untar 40% faster, large sequential writes ~10% slower. Not the default: with
      * it, the kernel keeps the ctime and mtime of regular files itself, so the ctime of a file's other
      * links does not change when one is unlinked or renamed over (pjdfstest rename_23, unlink_00), and
-     * stress-ng's fallocate stressor saw a stale size after ftruncate (docs/conformance.md).
+     * stress-ng's fsize stressor made the kernel send a write tens of GB past the end of a file, which
+     * the eCryptfs format (no holes) fills with encrypted zeros (docs/conformance.md).
      */
     public boolean writebackCache() {
         return extra.contains("writeback_cache") && !extra.contains("no_writeback_cache");
