@@ -79,7 +79,7 @@ public final class MountCommand implements Callable<Integer> {
     boolean verbose;
 
     @Option(names = "--no-warm-up",
-            description = "Do not run the JIT warm-up after mounting (about 2 s of one core on a throwaway "
+            description = "Do not run the JIT warm-up after mounting (5-13 s of one core on a throwaway "
                     + "filesystem in /dev/shm, which makes the first minutes of small-file work faster).")
     boolean noWarmUp;
 

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Why: a Java daemon starts interpreted. Measured on a fresh mount (docs/performance.md), the first
  * 5,000 small files took 1.9–2.9 s to create and the same work 0.7–0.9 s once compiled, where
  * gocryptfs (compiled ahead of time) takes 0.8–1.1 s. A login mount's first minutes are exactly such
- * work. The scripted requests take 5–10 s of one core; the user's own requests are served meanwhile,
+ * work. The scripted requests take 5–13 s of one core; the user's own requests are served meanwhile,
  * as the warm-up has its own filesystem, node table and key.
  *
  * <p>The throwaway filesystem lives in a fresh directory in /dev/shm ({@link #scratchDirectory}) with a
