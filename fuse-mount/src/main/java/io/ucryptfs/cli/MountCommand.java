@@ -363,7 +363,11 @@ public final class MountCommand implements Callable<Integer> {
         return o;
     }
 
-    /** Whether this JVM knows the -XX option {@code name}. */
+    /**
+     * Whether this JVM knows the -XX option {@code name} (getVMOption throws IllegalArgumentException for
+     * an unknown one; a JVM without the HotSpot bean: no). The daemon is started without options its
+     * JVM would refuse.
+     */
     private static boolean jvmHas(String name) {
         try {
             java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)

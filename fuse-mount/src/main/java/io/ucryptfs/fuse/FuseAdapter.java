@@ -6,7 +6,6 @@ import io.ucryptfs.core.fs.FileAttributes;
 import io.ucryptfs.core.fs.FileType;
 import io.ucryptfs.core.fs.FsException;
 import io.ucryptfs.core.fs.FsStats;
-import io.ucryptfs.core.fs.OpenMode;
 import io.ucryptfs.core.fs.Owner;
 import io.ucryptfs.core.names.NameBytes;
 import java.io.ByteArrayOutputStream;
@@ -15,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,12 +30,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * change made through another; its attributes are never cached.
  */
 public final class FuseAdapter {
-    private static final int O_ACCMODE = 03;
-    private static final int O_WRONLY = 01;
-    private static final int O_RDWR = 02;
-    private static final int O_TRUNC = 01000;
-    private static final int O_APPEND = 02000;
-
     static final int S_IFMT = 0170000;
     static final int S_IFSOCK = 0140000;
     static final int S_IFLNK = 0120000;
@@ -89,11 +81,7 @@ public final class FuseAdapter {
     private final CryptFileSystem fs;
     private final Timeouts timeouts;
     private final NodeTable nodes = new NodeTable();
-    private final Set<Long> appendHandles = ConcurrentHashMap.newKeySet();
-    /** Whether INIT is to ask for the kernel's writeback cache ({@link MountSettings#writebackCache}). */
-    private volatile boolean offerWritebackCache;
-    /** Whether the kernel keeps written pages itself (INIT granted FUSE_WRITEBACK_CACHE). */
-    private volatile boolean writebackCache;
+    private final OpenFlags flags = new OpenFlags();
     /** Open directories: their listing, taken at the first readdir from offset 0. */
     private final Map<Long, List<byte[]>> dirs = new ConcurrentHashMap<>();
     private final AtomicLong nextDir = new AtomicLong(1);
@@ -284,42 +272,20 @@ public final class FuseAdapter {
 
     // ---- files ----
 
+    /** See {@link OpenFlags}. */
     void offerWritebackCache(boolean on) {
-        offerWritebackCache = on;
+        flags.offerWritebackCache(on);
     }
 
     boolean offersWritebackCache() {
-        return offerWritebackCache;
+        return flags.offersWritebackCache();
     }
 
-    /** What INIT agreed on. */
     void writebackCache(boolean on) {
-        writebackCache = on;
+        flags.writebackCache(on);
     }
 
-    /**
-     * An open's flags as they apply here. With the writeback cache the kernel reads pages of a file
-     * opened write-only (to fill the rest of a page partly written) and places appends itself from the
-     * size it keeps, so a write-only open is readable here and O_APPEND is not ours to apply (as
-     * libfuse's passthrough_ll does).
-     */
-    private int effective(int flags) {
-        if (!writebackCache) {
-            return flags;
-        }
-        int f = flags & ~O_APPEND;
-        return (f & O_ACCMODE) == O_WRONLY ? (f & ~O_ACCMODE) | O_RDWR : f;
-    }
-
-    private static OpenMode mode(int flags) {
-        return switch (flags & O_ACCMODE) {
-            case O_WRONLY -> OpenMode.WRITE;
-            case O_RDWR -> OpenMode.READ_WRITE;
-            default -> OpenMode.READ;
-        };
-    }
-
-    Created create(long parent, String name, int mode, int flags, Caller caller) throws FsException {
+    Created create(long parent, String name, int mode, int openFlags, Caller caller) throws FsException {
         String path = nodes.childPath(parent, name);
         long h = fs.create(path, mode, owner(caller));
         Entry e;
@@ -329,7 +295,7 @@ public final class FuseAdapter {
             fs.release(h);
             throw x;
         }
-        opened(e.node(), h, effective(flags));
+        opened(e.node(), h, flags.effective(openFlags));
         return new Created(e, h);
     }
 
@@ -353,9 +319,9 @@ public final class FuseAdapter {
     }
 
     long open(long node, int requested) throws FsException {
-        int flags = effective(requested);
-        long h = fs.open(nodes.path(node), mode(flags));
-        if ((flags & O_TRUNC) != 0 && mode(flags).canWrite()) {
+        int effective = flags.effective(requested);
+        long h = fs.open(nodes.path(node), OpenFlags.mode(effective));
+        if (OpenFlags.truncates(effective)) {
             try {
                 fs.ftruncate(h, 0);
             } catch (FsException | RuntimeException e) {
@@ -363,14 +329,12 @@ public final class FuseAdapter {
                 throw e;
             }
         }
-        opened(node, h, flags);
+        opened(node, h, effective);
         return h;
     }
 
-    private void opened(long node, long h, int flags) {
-        if ((flags & O_APPEND) != 0) {
-            appendHandles.add(h);
-        }
+    private void opened(long node, long h, int effective) {
+        flags.opened(h, effective);
         nodes.opened(node, h);
     }
 
@@ -379,7 +343,7 @@ public final class FuseAdapter {
     }
 
     int write(long handle, ByteBuffer src, long offset) throws FsException {
-        if (appendHandles.contains(handle)) {
+        if (flags.appends(handle)) {
             int n = src.remaining();
             fs.append(handle, src);
             return n;
@@ -396,7 +360,7 @@ public final class FuseAdapter {
     }
 
     void release(long node, long handle) throws FsException {
-        appendHandles.remove(handle);
+        flags.released(handle);
         nodes.closed(node, handle);
         fs.release(handle);
     }

@@ -21,10 +21,7 @@ class ScriptedKernel implements FuseDevice {
 
     @Override
     public int write(ByteBuffer buf, int len) {
-        ByteBuffer copy = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < len; i++) {
-            copy.put(i, buf.get(i));
-        }
+        ByteBuffer copy = copyOf(buf, len);
         keep(copy);
         return replied(copy);
     }
@@ -77,6 +74,13 @@ class ScriptedKernel implements FuseDevice {
         in.putInt(FuseProtocol.IN_UID, 0);
         in.putInt(FuseProtocol.IN_GID, 0);
         return at;
+    }
+
+    /** The first {@code len} bytes of {@code buf}, as a little-endian buffer of their own. */
+    static ByteBuffer copyOf(ByteBuffer buf, int len) {
+        byte[] b = new byte[len];
+        buf.get(0, b, 0, len);
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Keeps {@code reply} as the last one written. */

@@ -86,11 +86,7 @@ final class SocketPairKernel extends ScriptedKernel implements AutoCloseable {
                         + LastError.getLastError(Runtime.getRuntime(libc)));
             }
             if (reply.getLong(8) == id) {
-                ByteBuffer copy = ByteBuffer.allocate((int) m).order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < m; i++) {
-                    copy.put(i, reply.get(i));
-                }
-                keep(copy);
+                keep(copyOf(reply, (int) m));
                 return len;
             }
         }

@@ -486,6 +486,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         }
     }
 
+    /** The lower block size for statfs; 4096 when the store cannot say (jimfs, some FUSE lowers). */
     private static long blockSize(FileStore store) {
         try {
             return store.getBlockSize();
