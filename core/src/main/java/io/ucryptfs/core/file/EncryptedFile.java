@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * and decrypting a partial one first: read-modify-write), copies the plaintext in and marks them dirty;
  * dirty extents reach the lower file ({@link LowerFile}: encrypt, positional write) when the mount's
  * {@link ExtentCache} evicts them, on {@link #flush}, {@link #fsync} and {@link #close}. Runs of whole
- * extents that nobody holds decrypted skip the cache ({@link StreamingIo}). The size field of the header
- * is written after the data, as the kernel does.
+ * extents that nobody holds decrypted skip the cache ({@link StreamingIo}); every 32 MiB of them, the
+ * lower file is synced in the background ({@link EarlyWriteback}) so that the disk works while we encrypt.
+ * The size field of the header is written after the data, as the kernel does.
  *
  * <p>Locking: one read-write lock per file, none global. Reads share it, so several readers run at
  * once; writes, truncate and flush take it exclusively.
@@ -36,6 +37,7 @@ public final class EncryptedFile implements FileContent {
     private volatile long size;
     private boolean sizeDirty;
     private final StreamingIo streaming;
+    private final EarlyWriteback earlyWriteback;
     private boolean closed;
     /** Cut off by a lock of open files: key wiped, cache dropped, every call but close fails with EACCES. */
     private volatile boolean revoked;
@@ -55,6 +57,7 @@ public final class EncryptedFile implements FileContent {
         this.writable = writable;
         this.size = lower.headerSize();
         this.streaming = new StreamingIo(lower, cache);
+        this.earlyWriteback = new EarlyWriteback(name, () -> lower.force(false));
         this.extents = new DecryptedExtents(lower, cache);
     }
 
@@ -162,6 +165,7 @@ public final class EncryptedFile implements FileContent {
                         count++;
                     }
                     streaming.write(idx, src, pos, runEnd);
+                    earlyWriteback.wrote(runEnd - pos);
                     pos = runEnd;
                     continue;
                 }
@@ -276,6 +280,7 @@ public final class EncryptedFile implements FileContent {
             writeSize();
         }
         extents.throwDeferredError();
+        earlyWriteback.throwError();
     }
 
     @Override
