@@ -216,6 +216,11 @@ public final class FuseAdapter {
         return path;
     }
 
+    /** FUSE_ACCESS: sent only without {@code default_permissions} (see {@link MountSettings#fuseOptions}). */
+    void access(long node, int mask) throws FsException {
+        fs.access(nodes.path(node), mask);
+    }
+
     String readlink(long node) throws FsException {
         return fs.readlink(nodes.path(node));
     }

@@ -50,6 +50,7 @@ final class FuseProtocol {
     static final int OPENDIR = 27;
     static final int READDIR = 28;
     static final int RELEASEDIR = 29;
+    static final int ACCESS = 34;
     static final int CREATE = 35;
     static final int INTERRUPT = 36;
     static final int DESTROY = 38;

@@ -117,6 +117,10 @@ final class KernelRequests {
                 }
                 replyAttr(s, unique, a);
             }
+            case ACCESS -> {
+                fs.access(node, in.getInt(body));
+                send(s, unique, 0);
+            }
             case READLINK -> {
                 byte[] target = NameBytes.encode(fs.readlink(node));
                 s.out.put(OUT_HEADER, target, 0, target.length);

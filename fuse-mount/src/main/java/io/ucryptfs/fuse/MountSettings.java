@@ -7,7 +7,8 @@ import java.util.List;
  * FUSE mount options, chosen for throughput (see docs/performance.md): writes of up to 1 MiB a request
  * ({@link #maxWrite}, asked for in our INIT answer), reads of as much ({@code max_read});
  * {@code -o max_write=N} lowers both ({@code max_read=} of the user's is ignored: it cannot be larger),
- * permissions checked by the kernel ({@code default_permissions}). How long the kernel caches names and attributes is ours to say per
+ * permissions checked by the kernel ({@code default_permissions}) when other users can reach the mount
+ * ({@code allow_other}), else by the lower filesystem, as gocryptfs does. How long the kernel caches names and attributes is ours to say per
  * answer ({@link FuseAdapter.Timeouts}; {@code -o attr_timeout=S,entry_timeout=S,negative_timeout=S}
  * change the defaults of 1, 1 and 0 seconds).
  *
@@ -51,8 +52,16 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
                 // as large as a write: a read reply is built in a buffer of that size, and a reply
                 // shorter than the kernel asked for would read as the end of the file
                 "max_read=" + maxWrite(),
-                "default_permissions",
                 "fsname=" + escape(fsName), "subtype=ucryptfs"));
+        if (allowOther && !extra.contains("default_permissions")) {
+            // Other users reach the mount: the kernel checks their permissions against the modes and
+            // owners we report. Without allow_other only the daemon's own user reaches it, and the
+            // lower filesystem checks that user's permissions as it does everywhere else (an access(2)
+            // comes to us as FUSE_ACCESS). Not asked for then, because with it every change in a
+            // directory makes the next lookup through it cost a GETATTR: measured, one more request
+            // for every file an untar or an rm -r makes or removes.
+            o.add("default_permissions");
+        }
         if (readOnly) {
             o.add("ro");
         }

@@ -47,6 +47,16 @@ class KernelRequestsTest {
                             calls.add("write " + ((ByteBuffer) args[1]).remaining());
                             return ((ByteBuffer) args[1]).remaining();
                         }
+                        case "access" -> {
+                            if ("/missing".equals(args[0])) {
+                                throw new FsException(Errno.ENOENT, "/missing");
+                            }
+                            if (((Integer) args[1] & 2) != 0) {
+                                throw new FsException(Errno.EACCES, "read-only");
+                            }
+                            calls.add("access " + args[0] + " " + args[1]);
+                            return null;
+                        }
                         case "chmod" -> {
                             calls.add("chmod " + Integer.toOctalString((Integer) args[1]));
                             mode = (Integer) args[1];
@@ -111,6 +121,21 @@ class KernelRequestsTest {
         assertEquals(0, kernel.last().getLong(16), "node 0");
         assertEquals(2, kernel.last().getLong(32));
         assertEquals(500_000_000, kernel.last().getInt(48), "2.5 s");
+    }
+
+    /** Without default_permissions the kernel asks us for access(2): the answer is the file system's. */
+    @Test
+    void accessAnswersWhatTheFileSystemSays() {
+        KernelRequests r = requests(FuseAdapter.Timeouts.DEFAULT);
+        KernelRequests.Scratch s = r.scratch();
+        kernel.send(r, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "f");
+        long node = kernel.last().getLong(16);
+        // fuse_access_in: mask, padding
+        kernel.send(r, s, FuseProtocol.ACCESS, node, 4 | 1, 0);
+        assertEquals(0, kernel.lastError());
+        assertEquals(List.of("access /f 5"), calls);
+        kernel.send(r, s, FuseProtocol.ACCESS, node, 2, 0);
+        assertEquals(Errno.EACCES, kernel.lastError(), "not ENOSYS: that would make every later access(2) succeed");
     }
 
     @Test

@@ -19,6 +19,14 @@ public interface CryptFileSystem extends AutoCloseable {
     /** Attributes through an open handle (fgetattr): works after the file was unlinked or renamed. */
     FileAttributes fgetattr(long handle) throws FsException;
 
+    /**
+     * access(2) with the daemon's own credentials: whether it may read ({@code 4}), write ({@code 2})
+     * or search/execute ({@code 1}) the node, or ({@code 0}) whether it exists; EACCES or ENOENT if not.
+     * What a mount without {@code allow_other} answers: there the kernel leaves permission checks to
+     * the filesystem, and the daemon's user is the only one who can reach the mount.
+     */
+    void access(String path, int mask) throws FsException;
+
     /** The plaintext names in a directory, without "." and "..". Undecryptable lower names are skipped. */
     List<String> readdir(String path) throws FsException;
 

@@ -12,6 +12,7 @@ import io.ucryptfs.core.names.NameBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessMode;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -97,6 +99,31 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         try (Reach lower = paths.reach(path)) {
             LowerAttributes.Raw raw = attributes.read(lower.at());
             return plaintextView(lower, raw, path);
+        } catch (IOException e) {
+            throw IoErrors.toFs(e, path);
+        }
+    }
+
+    @Override
+    public void access(String path, int mask) throws FsException {
+        try (Reach lower = paths.reach(path)) {
+            LowerAttributes.Raw raw = attributes.read(lower.at()); // ENOENT when missing
+            // a lower symlink's target is an encrypted name: never follow it (the kernel asks for the
+            // target's node, not the link's)
+            if ((mask & 7) == 0 || raw.type() == FileType.SYMLINK) {
+                return;
+            }
+            List<AccessMode> modes = new ArrayList<>(3);
+            if ((mask & 4) != 0) {
+                modes.add(AccessMode.READ);
+            }
+            if ((mask & 2) != 0) {
+                modes.add(AccessMode.WRITE);
+            }
+            if ((mask & 1) != 0) {
+                modes.add(AccessMode.EXECUTE);
+            }
+            lower.at().getFileSystem().provider().checkAccess(lower.at(), modes.toArray(new AccessMode[0]));
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }

@@ -103,6 +103,27 @@ class AttributesAndXattrsTest {
         assertEquals(FileType.REGULAR, LowerAttributes.typeOf(0100644));
     }
 
+    /**
+     * access(2) is the lower node's own check with the daemon's credentials: on a real lower directory,
+     * where even root may not execute a file without an execute bit, and a lower symlink (whose target
+     * is an encrypted name) is never followed.
+     */
+    @Test
+    void accessIsTheLowerFilesOwnCheck(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(tmp, encryptedNames().build())) {
+            writeFile(fs, "/f", bytes("data"));
+            fs.chmod("/f", 0644);
+            fs.access("/f", 0);
+            fs.access("/f", 4 | 2);
+            assertEquals(Errno.EACCES, errno(() -> fs.access("/f", 1)));
+            fs.chmod("/f", 0755);
+            fs.access("/f", 1);
+            fs.symlink("no/such/target", "/l");
+            fs.access("/l", 4);
+            assertEquals(Errno.ENOENT, errno(() -> fs.access("/missing", 0)));
+        }
+    }
+
     @Test
     void setxattrHonoursCreateAndReplace() throws Exception {
         try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), plainNames(KEY_A).build())) {
