@@ -151,17 +151,15 @@ public final class EncryptedFile implements FileContent {
                 long idx = pos / extentSize;
                 int within = (int) (pos % extentSize);
                 int n = (int) Math.min(extentSize - within, end - pos);
-                if (within == 0 && (n == extentSize || pos + n >= size) && !extents.holds(idx)) {
-                    // whole extents (or the new last one) that nobody holds decrypted: encrypt them
-                    // straight from the caller's bytes, one lower write, no read-modify-write
+                if (within == 0 && n == extentSize && !extents.holds(idx)) {
+                    // whole extents that nobody holds decrypted: encrypt them straight from the caller's
+                    // bytes, one lower write, no read-modify-write. A short new last extent goes to the
+                    // cache instead: the next write of a program writing in pieces (tar: 10 KiB) goes on
+                    // from it, which would otherwise read and decrypt it back
                     long runEnd = pos;
                     int count = 0;
-                    while (runEnd < end && count < StreamingIo.MAX_RUN) {
-                        long rn = Math.min(extentSize, end - runEnd);
-                        if (!(rn == extentSize || runEnd + rn >= size) || extents.holds(runEnd / extentSize)) {
-                            break;
-                        }
-                        runEnd += rn;
+                    while (end - runEnd >= extentSize && count < StreamingIo.MAX_RUN && !extents.holds(runEnd / extentSize)) {
+                        runEnd += extentSize;
                         count++;
                     }
                     streaming.write(idx, src, pos, runEnd);

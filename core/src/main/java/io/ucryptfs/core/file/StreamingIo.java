@@ -96,19 +96,19 @@ final class StreamingIo {
     }
 
     /**
-     * Encrypts plaintext bytes {@code [from, to)} of {@code src} (whole extents from extent
-     * {@code first}, the last one possibly short at the new end of the file: zero-padded) and writes
-     * them with one positional write.
+     * Encrypts plaintext bytes {@code [from, to)} of {@code src}, whole extents from extent
+     * {@code first}, and writes them with one positional write.
      */
     void write(long first, ByteBuffer src, long from, long to) throws IOException {
         int es = lower.extentSize;
         int cs = lower.cryptor.ciphertextExtentSize();
-        int count = (int) ((to - from + es - 1) / es);
-        ByteBuffer out = runBuffer(count * cs);
-        byte[] scratch = null;
+        if ((to - from) % es != 0) {
+            throw new IllegalArgumentException("a streamed write is whole extents: " + (to - from) + " bytes");
+        }
+        int whole = (int) ((to - from) / es);
+        ByteBuffer out = runBuffer(whole * cs);
         try {
             int base = src.position();
-            int whole = (int) ((to - from) / es); // extents taken whole from src
             // CBC encryption is serial within an extent but extents are independent: a large write is
             // spread over the cores in runs (the JDK's AES runs ~1.2 GB/s per core here)
             int parts = whole >= PARALLEL_MIN ? Math.min(CORES, whole / (PARALLEL_MIN / 2)) : 1;
@@ -123,23 +123,12 @@ final class StreamingIo {
                             out.duplicate().limit(hi * cs).position(lo * cs));
                 }
             });
-            if (whole < count) {
-                // the new last extent, short: zero-padded
-                int n = (int) (to - from - (long) whole * es);
-                scratch = cache.newBuffer();
-                src.duplicate().position(base + whole * es).get(scratch, 0, n);
-                lower.cryptor.encryptExtent(first + whole, ByteBuffer.wrap(scratch),
-                        out.duplicate().limit((whole + 1) * cs).position(whole * cs));
-            }
             src.position(base + (int) (to - from));
-            out.position(count * cs);
+            out.position(whole * cs);
             out.flip();
             lower.writeFully(out, lower.extentPosition(first));
         } finally {
             RUNS.give(out);
-            if (scratch != null) {
-                cache.recycle(scratch);
-            }
         }
     }
 }

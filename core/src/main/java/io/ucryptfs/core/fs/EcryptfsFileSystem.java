@@ -526,6 +526,9 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public byte[] getxattr(String path, String name) throws FsException {
+        // refused by name before the path is encrypted: the kernel asks for security.capability before
+        // the first write to every file
+        xattrs.refuseOtherNamespaces(path, name);
         try (Reach lower = paths.reach(path)) {
             return xattrs.get(lower.at(), path, name);
         } catch (IOException e) {

@@ -21,10 +21,15 @@ final class UserXattrs {
         this.hidden = hidden;
     }
 
-    private void check(String path, String name) throws FsException {
+    /** EOPNOTSUPP for a name outside the user namespace (or "user." alone). */
+    void refuseOtherNamespaces(String path, String name) throws FsException {
         if (!name.startsWith(Xattrs.USER_PREFIX) || name.length() == Xattrs.USER_PREFIX.length()) {
             throw new FsException(Errno.EOPNOTSUPP, path + ": only user.* extended attributes are supported, not " + name);
         }
+    }
+
+    private void check(String path, String name) throws FsException {
+        refuseOtherNamespaces(path, name);
         if (!NameBytes.isText(name)) {
             // the JDK's xattr calls take names as Strings in the platform encoding: bytes that are not
             // UTF-8 would reach the lower file as '?'
