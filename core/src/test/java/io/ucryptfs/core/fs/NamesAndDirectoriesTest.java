@@ -42,6 +42,26 @@ class NamesAndDirectoriesTest {
         }
     }
 
+    /** Lower paths of directories are cached: a renamed or removed directory's old path must not live on. */
+    @Test
+    void aRenamedDirectoryIsFoundUnderItsNewNameOnly() throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), encryptedNames().build())) {
+            fs.mkdir("/a", 0755);
+            fs.mkdir("/a/b", 0755);
+            writeFile(fs, "/a/b/f", bytes("one"));
+            assertArrayEquals(bytes("one"), readFile(fs, "/a/b/f"));
+            fs.rename("/a", "/c");
+            assertArrayEquals(bytes("one"), readFile(fs, "/c/b/f"));
+            assertEquals(Errno.ENOENT, errno(() -> fs.getattr("/a/b/f")));
+            fs.mkdir("/a", 0755);
+            fs.mkdir("/a/b", 0755);
+            writeFile(fs, "/a/b/f", bytes("two"));
+            assertArrayEquals(bytes("two"), readFile(fs, "/a/b/f"));
+            assertArrayEquals(bytes("one"), readFile(fs, "/c/b/f"));
+            assertEquals(List.of("f"), fs.readdir("/c/b"));
+        }
+    }
+
     @Test
     void hardLinksShareOneFile() throws Exception {
         try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), encryptedNames().build())) {
