@@ -46,7 +46,7 @@ mkdir -p "$(dirname "$BIN")"
 cat > "$BIN" <<SCRIPT
 #!/bin/sh
 # ucryptfs, installed from $ROOT by scripts/install.sh
-exec java --add-opens=java.base/sun.nio.fs=ALL-UNNAMED \${UCRYPTFS_JAVA_OPTS:-} -cp '$LIB/*' io.ucryptfs.cli.Main "\$@"
+exec java --add-opens=java.base/sun.nio.fs=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \${UCRYPTFS_JAVA_OPTS:-} -cp '$LIB/*' io.ucryptfs.cli.Main "\$@"
 SCRIPT
 chmod 755 "$BIN"
 

@@ -6,7 +6,7 @@
 # stack with its sample count; feed to a flame graph tool or read the summary printed here: the frames
 # with the largest share of samples, counted once per stack). Root, or the daemon's user.
 #   scripts/dev/profile-daemon.sh /var/tmp/m /tmp/create.collapsed -- perl -e '...'
-# INTERVAL (default 200us) sets the sampling interval. docs/performance.md cites its results.
+# INTERVAL (default 200us) sets the sampling interval; EVENT=alloc (with INTERVAL=512k: bytes) profiles allocations. docs/performance.md cites its results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -ge 4 ] && [ "$3" = "--" ] || { sed -n 2,9p "$0" >&2; exit 2; }
@@ -21,7 +21,7 @@ SO=$(ls "$LIB"/linux-*/libasyncProfiler.so)
 PID=$(pgrep -f "io.ucryptfs.cli.Main mount .*$MNT.*--daemon-child" | head -1)
 [ -n "$PID" ] || { echo "no ucryptfs daemon serves $MNT" >&2; exit 1; }
 # the agent's options as one quoted argument: jcmd would split them at '='
-jcmd "$PID" JVMTI.agent_load "$SO" "\"start,event=cpu,interval=${INTERVAL:-200us}\"" >/dev/null
+jcmd "$PID" JVMTI.agent_load "$SO" "\"start,event=${EVENT:-cpu},interval=${INTERVAL:-200us}\"" >/dev/null
 rc=0; "$@" || rc=$?
 jcmd "$PID" JVMTI.agent_load "$SO" "\"stop,file=$(realpath -m "$OUT"),collapsed\"" >/dev/null
 python3 - "$OUT" <<'EOF'

@@ -355,8 +355,9 @@ public final class MountCommand implements Callable<Integer> {
                 // and the second and third rounds of 5,000 creates of a fresh daemon took 0.7-0.95 s
                 // instead of 0.9-1.2 (docs/performance.md)
                 "-XX:InlineSmallCode=1000", "-XX:MaxInlineLevel=6",
-                // lower stats through the JDK's own file attributes (core's UnixStat), not the string-keyed view
-                "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED"));
+                // lower stats through the JDK's own file attributes (core's UnixStat), not the string-keyed view,
+                // and times set through an open file's descriptor (core's DescriptorTimes)
+                "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"));
         if (jvmHas("TrimNativeHeapInterval")) { // the daemon runs on this same JVM
             o.add("-XX:TrimNativeHeapInterval=5000");
         }

@@ -271,6 +271,19 @@ public final class EncryptedFile implements FileContent {
         }
     }
 
+    @Override
+    public boolean flushAndSetTimes(java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime)
+            throws IOException {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            flushLocked(); // written back later, the data would set the mtime to the time of the write-back
+            return lower.setTimes(atime, mtime);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** The data first, then the size that covers it, as the kernel does. */
     private void flushLocked() throws IOException {
         extents.writeBackAll();

@@ -29,6 +29,13 @@ public interface FileContent {
     /** Writes dirty data and the size to the lower file. */
     void flush() throws IOException;
 
+    /**
+     * {@link #flush()}, then sets the lower file's access and modification times through its open
+     * descriptor (both given). Returns false, having only flushed, when that is not possible here (JDK
+     * internals closed to us, a time before 1970): the caller then sets them by path.
+     */
+    boolean flushAndSetTimes(java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime) throws IOException;
+
     /** {@link #flush()}, then forces the lower file to disk. */
     void fsync(boolean metadata) throws IOException;
 

@@ -200,6 +200,11 @@ final class LowerFile {
         channel.truncate(sizeFor(plainSize));
     }
 
+    /** {@link DescriptorTimes#set} on this file's channel; false when it cannot (set them by path). */
+    boolean setTimes(java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime) throws IOException {
+        return DescriptorTimes.available(channel) && DescriptorTimes.set(channel, atime, mtime, name);
+    }
+
     void force(boolean metadata) throws IOException {
         channel.force(metadata);
     }

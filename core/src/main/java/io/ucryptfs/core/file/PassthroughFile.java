@@ -95,6 +95,13 @@ public final class PassthroughFile implements FileContent {
     }
 
     @Override
+    public boolean flushAndSetTimes(java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime)
+            throws IOException {
+        ensureNotRevoked(); // nothing cached to flush: writes go straight to the lower file
+        return DescriptorTimes.available(channel) && DescriptorTimes.set(channel, atime, mtime, "lower file");
+    }
+
+    @Override
     public void flush() throws IOException {
         ensureNotRevoked();
     }

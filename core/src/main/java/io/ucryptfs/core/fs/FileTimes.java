@@ -35,7 +35,16 @@ final class FileTimes {
         // the time of the write-back (cp -a and tar x set the times on a file they still have open)
         LowerAttributes.Raw raw = attributes.read(lower);
         OpenFile open = raw.type() == FileType.REGULAR ? table.find(raw.inode()) : null;
-        if (open != null) {
+        if (open != null && mtime != null) {
+            // through the open file's descriptor: the futimens alone instead of the JDK's lstat, open,
+            // fstat, futimens and close by path (tar and cp -a set times on every file they write). An
+            // atime left as it is is the one read above (writing back does not touch it); an mtime left
+            // as it is would be the one after the write-back, so that case goes by path
+            FileTime a = atime == null ? raw.atime() : FileTime.from(atime);
+            if (open.content.flushAndSetTimes(a, FileTime.from(mtime))) {
+                return;
+            }
+        } else if (open != null) {
             open.content.flush();
         }
         if (LowerAttributes.isSpecial(raw.type())) {

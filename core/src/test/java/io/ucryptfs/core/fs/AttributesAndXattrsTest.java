@@ -10,6 +10,7 @@ import static io.ucryptfs.core.fs.FsTestSupport.readFile;
 import static io.ucryptfs.core.fs.FsTestSupport.writeFile;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -101,6 +102,35 @@ class AttributesAndXattrsTest {
         assertEquals(FileType.CHAR_DEVICE, LowerAttributes.typeOf(0020600));
         assertEquals(FileType.BLOCK_DEVICE, LowerAttributes.typeOf(0060600));
         assertEquals(FileType.REGULAR, LowerAttributes.typeOf(0100644));
+    }
+
+    /**
+     * Times set on a file still open with cached writes (tar, cp -a) go through its descriptor on a real
+     * lower directory: they stick after the write-back and the release; an atime-only change keeps the
+     * mtime of the write-back.
+     */
+    @Test
+    void utimensOfAnOpenFileThroughItsDescriptorSticks(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(tmp, encryptedNames().build())) {
+            long h = fs.create("/f", 0644);
+            fs.write(h, ByteBuffer.wrap(bytes("cached, not yet written back")), 0);
+            Instant m = Instant.ofEpochSecond(1_700_000_000L, 5);
+            fs.utimens("/f", null, m);
+            assertEquals(m, fs.getattr("/f").mtime());
+            fs.release(h);
+            assertEquals(m, fs.getattr("/f").mtime(), "after the release");
+            assertArrayEquals(bytes("cached, not yet written back"), readFile(fs, "/f"));
+
+            long h2 = fs.open("/f", OpenMode.READ_WRITE);
+            fs.write(h2, ByteBuffer.wrap(bytes("X")), 0);
+            Instant a = Instant.ofEpochSecond(1_600_000_000L, 7);
+            fs.utimens("/f", a, null);
+            Instant written = fs.getattr("/f").mtime();
+            assertTrue(written.isAfter(m), "the write-back's mtime is kept: " + written);
+            fs.release(h2);
+            assertEquals(written, fs.getattr("/f").mtime());
+            assertEquals(a, fs.getattr("/f").atime());
+        }
     }
 
     /**
