@@ -66,7 +66,7 @@ public final class MountCommand implements Callable<Integer> {
             description = "Page cache of decrypted extents, e.g. 64M, 1G (default ${DEFAULT-VALUE}).")
     String cacheSize;
 
-    @Option(names = "--allow-other", description = "Let other users see the mount (needs user_allow_other in /etc/fuse.conf for non-root users).")
+    @Option(names = "--allow-other", description = "Let other users see the mount, the kernel checking their permissions (default_permissions); needs user_allow_other in /etc/fuse.conf for non-root users. Without it only your user reaches the mount, and the lower files' own permissions apply.")
     boolean allowOther;
 
     @Option(names = "--nonempty", description = "Mount even if MOUNTPOINT is not empty.")
