@@ -36,6 +36,8 @@ public final class EncryptedFile implements FileContent {
 
     private volatile long size;
     private boolean sizeDirty;
+    /** See {@link #modified}: set by every write, truncate and flushAndSetTimes. */
+    private volatile boolean modified;
     private final StreamingIo streaming;
     private final EarlyWriteback earlyWriteback;
     private boolean closed;
@@ -142,6 +144,7 @@ public final class EncryptedFile implements FileContent {
             if (total == 0) {
                 return 0;
             }
+            modified = true;
             if (offset > size) {
                 growTo(offset);
             }
@@ -231,6 +234,7 @@ public final class EncryptedFile implements FileContent {
         try {
             ensureOpen();
             ensureWritable();
+            modified = true;
             if (newSize > size) {
                 growTo(newSize);
                 writeSize();
@@ -272,12 +276,18 @@ public final class EncryptedFile implements FileContent {
     }
 
     @Override
+    public boolean modified() {
+        return modified;
+    }
+
+    @Override
     public boolean flushAndSetTimes(java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime)
             throws IOException {
         lock.writeLock().lock();
         try {
             ensureOpen();
             flushLocked(); // written back later, the data would set the mtime to the time of the write-back
+            modified = true;
             return lower.setTimes(atime, mtime);
         } finally {
             lock.writeLock().unlock();

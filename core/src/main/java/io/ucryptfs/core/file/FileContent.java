@@ -36,6 +36,12 @@ public interface FileContent {
      */
     boolean flushAndSetTimes(java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime) throws IOException;
 
+    /**
+     * Whether anything changed the file since it was opened: a write, a truncate, times set. A file
+     * only read keeps its lower size and mtime, so what was known about it before still holds.
+     */
+    boolean modified();
+
     /** {@link #flush()}, then forces the lower file to disk. */
     void fsync(boolean metadata) throws IOException;
 

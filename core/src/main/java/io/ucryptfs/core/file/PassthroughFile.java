@@ -94,6 +94,12 @@ public final class PassthroughFile implements FileContent {
         }
     }
 
+    /** Always: its size is its lower size, read with its attributes, so nothing is kept about it anyway. */
+    @Override
+    public boolean modified() {
+        return true;
+    }
+
     @Override
     public boolean flushAndSetTimes(java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime)
             throws IOException {

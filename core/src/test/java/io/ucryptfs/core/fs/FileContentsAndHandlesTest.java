@@ -42,6 +42,33 @@ class FileContentsAndHandlesTest {
         }
     }
 
+    /**
+     * A file only read is not re-stated at close (its cached size holds); one written, truncated or
+     * given new times through a handle shows its new size after the close, whatever was cached before.
+     */
+    @Test
+    void sizesAfterCloseOfFilesReadWrittenOrTruncated() throws Exception {
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), encryptedNames().build())) {
+            writeFile(fs, "/f", bytes("0123456789"));
+            assertEquals(10, fs.getattr("/f").size());
+            long r = fs.open("/f", OpenMode.READ);
+            assertArrayEquals(bytes("0123456789"), readAll(fs, r));
+            fs.release(r);
+            assertEquals(10, fs.getattr("/f").size(), "after a read-only open");
+
+            long w = fs.open("/f", OpenMode.READ_WRITE);
+            fs.write(w, ByteBuffer.wrap(bytes("abcdefghijklmnop")), 4);
+            fs.release(w);
+            assertEquals(20, fs.getattr("/f").size(), "after a write");
+
+            long t = fs.open("/f", OpenMode.WRITE);
+            fs.ftruncate(t, 3);
+            fs.release(t);
+            assertEquals(3, fs.getattr("/f").size(), "after a truncate");
+            assertArrayEquals(bytes("012"), readFile(fs, "/f"));
+        }
+    }
+
     @Test
     void handlesOnOneFileShareOneState() throws Exception {
         try (CryptFileSystem fs = EcryptfsFileSystem.open(newLower(), plainNames(KEY_A).build())) {
