@@ -292,10 +292,11 @@ public final class FuseAdapter {
 
     Created create(long parent, String name, int mode, int openFlags, Caller caller) throws FsException {
         String path = nodes.childPath(parent, name);
-        long h = fs.create(path, mode, owner(caller));
+        CryptFileSystem.NewFile made = fs.createAndGetattr(path, mode, owner(caller));
+        long h = made.handle();
         Entry e;
         try {
-            e = entry(parent, name, fs.fgetattr(h));
+            e = entry(parent, name, made.attributes());
         } catch (FsException | RuntimeException x) {
             fs.release(h);
             throw x;

@@ -38,6 +38,24 @@ public interface CryptFileSystem extends AutoCloseable {
     /** {@link #create(String, int)}, the new file owned by {@code owner}. */
     long create(String path, int mode, Owner owner) throws FsException;
 
+    /** A file just made by {@link #createAndGetattr}: its handle and its attributes. */
+    record NewFile(long handle, FileAttributes attributes) {}
+
+    /**
+     * {@link #create(String, int, Owner)}, and the new file's attributes as {@link #fgetattr} would give
+     * them right after: what a FUSE CREATE answers. Implementations may know them without asking the
+     * lower filesystem again.
+     */
+    default NewFile createAndGetattr(String path, int mode, Owner owner) throws FsException {
+        long h = create(path, mode, owner);
+        try {
+            return new NewFile(h, fgetattr(h));
+        } catch (FsException | RuntimeException e) {
+            release(h);
+            throw e;
+        }
+    }
+
     long open(String path, OpenMode mode) throws FsException;
 
     /** Reads up to {@code dst.remaining()} bytes at {@code offset}; returns the count, 0 at or past EOF. */

@@ -186,6 +186,11 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
 
     @Override
     public long create(String path, int mode, Owner owner) throws FsException {
+        return createAndGetattr(path, mode, owner).handle();
+    }
+
+    @Override
+    public NewFile createAndGetattr(String path, int mode, Owner owner) throws FsException {
         writable(path);
         try {
             // under the keys' read lock to the end: a lock of open files waits for this one to be in the table
@@ -195,7 +200,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         }
     }
 
-    private long create(String path, int mode, Owner owner, FileFormat keyed) throws FsException {
+    private NewFile create(String path, int mode, Owner owner, FileFormat keyed) throws FsException {
         Reach lower = null;
         try {
             // the new file's own path for as long as it is open (through a handle on its directory when too long)
@@ -203,19 +208,24 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             Path at = lower.at();
             FileChannel ch = FileChannel.open(at, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileContent content;
-            Object inode;
+            LowerAttributes.Raw made;
             try {
-                inode = ownership.file(lower, attributes.read(at), owner, mode);
                 content = opener.initialise(keyed, ch, at, path);
+                // read after the header is written, these are the attributes the new file has from now
+                // on, unless its owner or mode had to change: then once more (a create is one lstat
+                // instead of two: the CREATE answer carries them)
+                LowerAttributes.Raw fresh = attributes.read(at);
+                made = ownership.file(lower, fresh, owner, mode) ? attributes.read(at) : fresh;
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 Files.deleteIfExists(at);
                 throw e;
             }
+            Object inode = made.inode();
             Reach pin = lower;
             long h = table.open(inode, OpenMode.READ_WRITE, () -> new OpenFile(inode, content, pin, path));
             lower = null; // the open file keeps it
-            return h;
+            return new NewFile(h, made.toAttributes(content.size()));
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         } finally {

@@ -25,9 +25,10 @@ final class NewNodeOwnership {
      * A regular file, with only the system calls that change something: {@code fresh} is its attributes
      * as created, and most of the time (a daemon running as the user who creates the file, the usual
      * umask) they are right already. A create is one lstat here instead of a parent lstat, two lchowns
-     * and a chmod: small-file workloads are bound by such per-file costs. Returns the file's inode key.
+     * and a chmod: small-file workloads are bound by such per-file costs. Returns whether it changed
+     * anything (then {@code fresh} is out of date).
      */
-    Object file(Reach lower, LowerAttributes.Raw fresh, Owner owner, int mode) throws IOException {
+    boolean file(Reach lower, LowerAttributes.Raw fresh, Owner owner, int mode) throws IOException {
         int uid = owner.uid() >= 0 && owner.uid() != fresh.uid() ? owner.uid() : -1;
         int gid = owner.gid() >= 0 && owner.gid() != fresh.gid() && !parentSetgid(lower) ? owner.gid() : -1;
         boolean chowned = uid >= 0 || gid >= 0;
@@ -36,8 +37,9 @@ final class NewNodeOwnership {
         }
         if (chowned || fresh.mode() != (mode & 07777)) {
             attributes.setMode(lower.at(), mode);
+            return true;
         }
-        return fresh.inode();
+        return false;
     }
 
     /** A directory: as Linux does, one made in a set-group-ID directory is set-group-ID too. */
