@@ -393,7 +393,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             if (raw.type() == FileType.DIRECTORY) {
                 throw new FsException(Errno.EISDIR, path + ": is a directory");
             }
-            Files.delete(lower.at());
+            UnixUnlink.unlink(lower.at());
             sizes.invalidate(raw.inode());
             moved.unlinked(lower.lower(), raw);
         } catch (IOException e) {
