@@ -1,5 +1,6 @@
 package io.ucryptfs.core.file;
 
+import io.ucryptfs.core.util.UnixExceptions;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -32,17 +33,12 @@ final class DescriptorTimes {
     private static final MethodHandle FD_VAL;
     /** {@code UnixNativeDispatcher.futimens(int, long ns, long ns)}. */
     private static final MethodHandle FUTIMENS;
-    private static final Class<?> UNIX_EXCEPTION;
-    /** {@code UnixException.translateToIOException(String file, String other)}. */
-    private static final MethodHandle TRANSLATE;
 
     static {
         MethodHandle channelFd = null;
         Class<?> channelClass = null;
         MethodHandle fdVal = null;
         MethodHandle futimens = null;
-        Class<?> unixException = null;
-        MethodHandle translate = null;
         try {
             channelClass = Class.forName("sun.nio.ch.FileChannelImpl");
             channelFd = MethodHandles.privateLookupIn(channelClass, MethodHandles.lookup())
@@ -54,11 +50,6 @@ final class DescriptorTimes {
             Class<?> dispatcher = Class.forName("sun.nio.fs.UnixNativeDispatcher");
             futimens = MethodHandles.privateLookupIn(dispatcher, MethodHandles.lookup())
                     .findStatic(dispatcher, "futimens", MethodType.methodType(void.class, int.class, long.class, long.class));
-            unixException = Class.forName("sun.nio.fs.UnixException");
-            translate = MethodHandles.privateLookupIn(unixException, MethodHandles.lookup())
-                    .findVirtual(unixException, "translateToIOException",
-                            MethodType.methodType(IOException.class, String.class, String.class))
-                    .asType(MethodType.methodType(IOException.class, Throwable.class, String.class, String.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             // not opened to us (IllegalAccessException), or another JDK's internals: by path, as before
             channelFd = null;
@@ -67,8 +58,6 @@ final class DescriptorTimes {
         CHANNEL_CLASS = channelFd == null ? null : channelClass;
         FD_VAL = fdVal;
         FUTIMENS = futimens;
-        UNIX_EXCEPTION = unixException;
-        TRANSLATE = translate;
     }
 
     private DescriptorTimes() {}
@@ -95,19 +84,8 @@ final class DescriptorTimes {
             int fd = (int) FD_VAL.invokeExact((FileDescriptor) CHANNEL_FD.invokeExact(channel));
             FUTIMENS.invokeExact(fd, a, m);
             return true;
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            if (t.getClass() == UNIX_EXCEPTION) {
-                try {
-                    throw (IOException) TRANSLATE.invokeExact(t, name, (String) null);
-                } catch (IOException io) {
-                    throw io;
-                } catch (Throwable other) {
-                    throw new IOException(name + ": setting its times failed", t);
-                }
-            }
-            throw new IOException(name + ": setting its times failed", t);
+            throw UnixExceptions.toIOException(t, name, "setting its times");
         }
     }
 }

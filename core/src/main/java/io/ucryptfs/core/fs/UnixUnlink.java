@@ -1,5 +1,6 @@
 package io.ucryptfs.core.fs;
 
+import io.ucryptfs.core.util.UnixExceptions;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -20,34 +21,22 @@ final class UnixUnlink {
     private static final Class<?> UNIX_PATH;
     /** {@code UnixNativeDispatcher.unlink(UnixPath)}, as (Path) → void. */
     private static final MethodHandle UNLINK;
-    private static final Class<?> UNIX_EXCEPTION;
-    /** {@code UnixException.translateToIOException(String file, String other)}. */
-    private static final MethodHandle TRANSLATE;
 
     static {
         Class<?> unixPath = null;
         MethodHandle unlink = null;
-        Class<?> unixException = null;
-        MethodHandle translate = null;
         try {
             unixPath = Class.forName("sun.nio.fs.UnixPath");
             Class<?> dispatcher = Class.forName("sun.nio.fs.UnixNativeDispatcher");
             unlink = MethodHandles.privateLookupIn(dispatcher, MethodHandles.lookup())
                     .findStatic(dispatcher, "unlink", MethodType.methodType(void.class, unixPath))
                     .asType(MethodType.methodType(void.class, Path.class));
-            unixException = Class.forName("sun.nio.fs.UnixException");
-            translate = MethodHandles.privateLookupIn(unixException, MethodHandles.lookup())
-                    .findVirtual(unixException, "translateToIOException",
-                            MethodType.methodType(IOException.class, String.class, String.class))
-                    .asType(MethodType.methodType(IOException.class, Throwable.class, String.class, String.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             // not opened to us (IllegalAccessException), or another JDK's internals: Files.delete
             unlink = null;
         }
         UNLINK = unlink;
         UNIX_PATH = unlink == null ? null : unixPath;
-        UNIX_EXCEPTION = unixException;
-        TRANSLATE = translate;
     }
 
     private UnixUnlink() {}
@@ -60,19 +49,8 @@ final class UnixUnlink {
         }
         try {
             UNLINK.invokeExact(p);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            if (t.getClass() == UNIX_EXCEPTION) {
-                IOException io;
-                try {
-                    io = (IOException) TRANSLATE.invokeExact(t, p.toString(), (String) null);
-                } catch (Throwable other) {
-                    io = new IOException(p + ": unlink failed", t);
-                }
-                throw io;
-            }
-            throw new IOException(p + ": unlink failed", t);
+            throw UnixExceptions.toIOException(t, p.toString(), "unlink");
         }
     }
 }
