@@ -25,7 +25,16 @@ for p in "${peers[@]}"; do
     mkdir -p "$dir/$p/lower" "$dir/$p/mnt"
     echo "== $p" >&2
     if [ "$p" = ucryptfs ]; then
-        "$ROOT/ucryptfs" mount --ecryptfs --fnek --passfile "$pass" "$dir/$p/lower" "$dir/$p/mnt"
+        msg=$("$ROOT/ucryptfs" mount --ecryptfs --fnek --passfile "$pass" "$dir/$p/lower" "$dir/$p/mnt" 2>&1)
+        echo "$msg" >&2
+        # Steady state, as the peers are measured in: wait (at most 60 s) for the daemon's JIT warm-up,
+        # 5-13 s of one core right after mounting, whose last line in the daemon's log follows the
+        # mount's own "mounting" line; timed steps started at once would share a core with it.
+        log=$(printf '%s\n' "$msg" | sed -n 's/.*(log: \(.*\))$/\1/p')
+        for _ in $(seq 60); do
+            awk '/ - mounting / {w = 0} /JIT warm-up: [0-9]+ rounds/ {w = 1} END {exit !w}' "$log" 2>/dev/null && break
+            sleep 1
+        done
     else
         PEER_ARGS="${PEER_ARGS:--o big_writes,max_write=131072,max_read=131072}" "$SHARED/mount-peer.sh" "$p" "$dir/$p/lower" "$dir/$p/mnt"
     fi
