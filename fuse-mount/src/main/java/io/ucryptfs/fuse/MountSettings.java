@@ -36,9 +36,11 @@ public record MountSettings(String fsName, boolean readOnly, boolean allowOther,
      * Whether to ask for the kernel's writeback cache ({@code -o writeback_cache}; off by default):
      * written pages stay in the kernel's page cache and come to us later in larger writes, so a program
      * writing a file in small pieces (tar: 10 KiB at a time) costs a few requests instead of one per
-     * write; measured, an untar 40% faster, large sequential writes ~10% slower. Not the default: with
-     * it, the kernel keeps the ctime and mtime of regular files itself, so the ctime of a file's other
-     * links does not change when one is unlinked or renamed over (pjdfstest rename_23, unlink_00), and
+     * write; measured, large sequential writes ~10% slower, an untar 40% faster at first and within the
+     * noise once tar's other costs were cut (performance.md). Not the default: with it, the kernel
+     * keeps the ctime and mtime of regular files itself, and as each name of a file is its own node
+     * ({@link NodeTable}) the ctime of a file's other links does not change when one is unlinked or
+     * renamed over (pjdfstest rename_23, unlink_00), and
      * stress-ng's fsize stressor made the kernel send a write tens of GB past the end of a file, which
      * the eCryptfs format (no holes) fills with encrypted zeros (docs/conformance.md).
      */
