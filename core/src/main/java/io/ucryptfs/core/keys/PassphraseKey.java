@@ -1,10 +1,17 @@
 package io.ucryptfs.core.keys;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.Destroyable;
 
 /**
@@ -117,6 +124,64 @@ public final class PassphraseKey implements Destroyable {
         return Arrays.copyOf(key, n);
     }
 
+    /**
+     * AES-ECB without padding of {@code data} under the first {@code n} key bytes ({@code mode}:
+     * {@link Cipher#ENCRYPT_MODE} or {@link Cipher#DECRYPT_MODE}): how a file's key is wrapped in a
+     * tag 3 packet.
+     *
+     * <p>Why here: every create wraps a file key and every open unwraps one. Initialising a pooled
+     * cipher with this key each time, then with zeros so that no schedule of it stayed in a shared
+     * pool, was two {@code Cipher.init}s (about 5 µs) a file. The ciphers initialised with this key are
+     * now this key's own, reused, and wiped with it by {@link #destroy}.
+     */
+    public byte[] ecb(int mode, int n, byte[] data) {
+        checkAlive();
+        if (n < 1 || n > KEY_BYTES || (mode != Cipher.ENCRYPT_MODE && mode != Cipher.DECRYPT_MODE)) {
+            throw new IllegalArgumentException("AES-ECB: key length " + n + ", mode " + mode);
+        }
+        Queue<Cipher> pool = ecbCiphers.computeIfAbsent(mode * 256 + n, k -> new ConcurrentLinkedQueue<>());
+        Cipher c = pool.poll();
+        byte[] out;
+        try {
+            if (c == null) {
+                c = Cipher.getInstance("AES/ECB/NoPadding");
+                byte[] k = Arrays.copyOf(key, n);
+                try {
+                    c.init(mode, new SecretKeySpec(k, "AES"));
+                } finally {
+                    Arrays.fill(k, (byte) 0);
+                }
+            }
+            out = c.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-ECB failed", e); // the cipher is dropped
+        }
+        pool.offer(c);
+        if (destroyed) {
+            wipeCiphers(); // destroyed meanwhile: this cipher goes too, and a result of a wiped key is none
+            throw new IllegalStateException("key " + signature + " was destroyed");
+        }
+        return out;
+    }
+
+    /** Ciphers initialised with this key, by {@code mode * 256 + n}: see {@link #ecb}. */
+    private final Map<Integer, Queue<Cipher>> ecbCiphers = new ConcurrentHashMap<>();
+
+    /** A key of zeros: a cipher re-initialised with it keeps no schedule of ours. */
+    private static final SecretKeySpec ZERO_KEY = new SecretKeySpec(new byte[16], "AES");
+
+    private void wipeCiphers() {
+        for (Queue<Cipher> q : ecbCiphers.values()) {
+            for (Cipher c = q.poll(); c != null; c = q.poll()) {
+                try {
+                    c.init(Cipher.ENCRYPT_MODE, ZERO_KEY);
+                } catch (GeneralSecurityException e) {
+                    // AES with a 16-byte key cannot be refused; the cipher is dropped either way
+                }
+            }
+        }
+    }
+
     static String signatureOf(byte[] key) {
         byte[] h = sha512().digest(key);
         String sig = HexFormat.of().formatHex(h, 0, 8);
@@ -142,6 +207,7 @@ public final class PassphraseKey implements Destroyable {
     public void destroy() {
         Arrays.fill(key, (byte) 0);
         destroyed = true;
+        wipeCiphers();
     }
 
     @Override
