@@ -12,7 +12,6 @@ import io.ucryptfs.core.names.NameBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessMode;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -21,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -56,6 +54,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final SymlinkTargets symlinks;
     private final UserXattrs xattrs;
     private final FileTimes times;
+    private final LowerAccess access;
     private final MountLock lock;
 
     private EcryptfsFileSystem(Path lowerRoot, MountOptions o, MountKeys keys, int pathLimit) {
@@ -72,6 +71,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.symlinks = new SymlinkTargets(keys);
         this.xattrs = new UserXattrs(attributes, format.headerXattrName());
         this.times = new FileTimes(attributes, table, sizes, o.specialNodes());
+        this.access = new LowerAccess(attributes);
         this.lock = new MountLock(keys, table);
         this.readOnly = o.readOnly();
         this.specialNodes = o.specialNodes();
@@ -107,23 +107,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void access(String path, int mask) throws FsException {
         try (Reach lower = paths.reach(path)) {
-            LowerAttributes.Raw raw = attributes.read(lower.at()); // ENOENT when missing
-            // a lower symlink's target is an encrypted name: never follow it (the kernel asks for the
-            // target's node, not the link's)
-            if ((mask & 7) == 0 || raw.type() == FileType.SYMLINK) {
-                return;
-            }
-            List<AccessMode> modes = new ArrayList<>(3);
-            if ((mask & 4) != 0) {
-                modes.add(AccessMode.READ);
-            }
-            if ((mask & 2) != 0) {
-                modes.add(AccessMode.WRITE);
-            }
-            if ((mask & 1) != 0) {
-                modes.add(AccessMode.EXECUTE);
-            }
-            lower.at().getFileSystem().provider().checkAccess(lower.at(), modes.toArray(new AccessMode[0]));
+            access.check(lower.at(), mask);
         } catch (IOException e) {
             throw IoErrors.toFs(e, path);
         }
