@@ -102,7 +102,7 @@ public final class EncryptedFile implements FileContent {
                 if (!extents.holds(idx)) {
                     // extents nobody holds decrypted: straight from the lower file, in one read
                     long runEnd = Math.min(end, (idx + countUncached(idx, end)) * extentSize);
-                    streaming.read(idx, dst, pos, runEnd);
+                    streaming.read(idx, dst, pos, runEnd, lower.extentCount(size));
                     done += (int) (runEnd - pos);
                     pos = runEnd;
                     continue;

@@ -25,6 +25,17 @@ final class StreamingIo {
 
     private static final int CORES = Runtime.getRuntime().availableProcessors();
 
+    /**
+     * A short read fetches the aligned group of this many extents (16 KiB) around it from the lower
+     * file, and decrypts only what was asked. Why: a 4 KiB random read is one 4 KiB read of the lower
+     * file, one disk request each, where a neighbour read soon after (fio's pass over a file in
+     * random order, a database's nearby pages) then costs another. Reading 16 KiB costs a disk about
+     * what 4 KiB does, and the other extents wait in the lower file's page cache, still encrypted, not
+     * in ours. Measured: cold 4 KiB random reads over a 256 MiB file, 36,000 lower disk reads for a
+     * pass before, about 16,000 after (docs/performance.md).
+     */
+    static final int READ_AROUND = 4;
+
     private static final Pool<ByteBuffer> RUNS = new Pool<>(() -> ByteBuffer.allocate(0));
 
     private final LowerFile lower;
@@ -45,34 +56,46 @@ final class StreamingIo {
         return b;
     }
 
-    /** Copies plaintext bytes {@code [from, to)} (starting in extent {@code first}) into {@code dst}. */
-    void read(long first, ByteBuffer dst, long from, long to) throws IOException {
+    /**
+     * Copies plaintext bytes {@code [from, to)} (starting in extent {@code first}) into {@code dst}.
+     *
+     * @param extents how many extents the file has: a read-around stops at its end
+     */
+    void read(long first, ByteBuffer dst, long from, long to, long extents) throws IOException {
         int es = lower.extentSize;
         int cs = lower.cryptor.ciphertextExtentSize();
         long last = (to - 1) / es;
         int count = (int) (last - first + 1);
-        ByteBuffer in = runBuffer(count * cs);
+        long start = first;
+        long stop = first + count;
+        if (count < READ_AROUND) {
+            start = Math.max(0, first - first % READ_AROUND);
+            stop = Math.max(stop, Math.min(extents, start + READ_AROUND));
+        }
+        int skip = (int) (first - start) * cs;
+        int needed = skip + count * cs;
+        ByteBuffer in = runBuffer((int) (stop - start) * cs);
         byte[] scratch = null;
         try {
-            long pos = lower.extentPosition(first);
-            while (in.hasRemaining()) {
+            long pos = lower.extentPosition(start);
+            while (in.position() < needed) {
                 int n = lower.channel.read(in, pos + in.position());
                 if (n < 0) {
                     throw new TruncatedFileException(lower.name + ": lower file ends inside extent "
-                            + (first + in.position() / cs) + " (at byte " + (pos + in.position()) + ")");
+                            + (start + in.position() / cs) + " (at byte " + (pos + in.position()) + ")");
                 }
             }
-            in.flip();
+            in.limit(needed);
             long p = from;
             int k = 0;
             while (k < count) {
                 long idx = first + k;
                 int within = (int) (p - idx * es);
                 int whole = within == 0 ? (int) Math.min(count - k, (to - p) / es) : 0;
-                ByteBuffer ct = in.duplicate().position(k * cs);
+                ByteBuffer ct = in.duplicate().position(skip + k * cs);
                 if (whole > 0) {
                     // every whole extent of the run at once, straight into the caller's buffer
-                    lower.cryptor.decryptExtents(idx, whole, ct.limit((k + whole) * cs), dst);
+                    lower.cryptor.decryptExtents(idx, whole, ct.limit(skip + (k + whole) * cs), dst);
                     p += (long) whole * es;
                     k += whole;
                 } else {
@@ -81,7 +104,7 @@ final class StreamingIo {
                     if (scratch == null) {
                         scratch = cache.scratchBuffer();
                     }
-                    lower.cryptor.decryptExtent(idx, ct.limit((k + 1) * cs), ByteBuffer.wrap(scratch));
+                    lower.cryptor.decryptExtent(idx, ct.limit(skip + (k + 1) * cs), ByteBuffer.wrap(scratch));
                     dst.put(scratch, within, n);
                     p += n;
                     k++;
