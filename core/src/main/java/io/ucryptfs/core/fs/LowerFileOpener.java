@@ -5,6 +5,7 @@ import io.ucryptfs.core.file.ExtentCache;
 import io.ucryptfs.core.file.FileContent;
 import io.ucryptfs.core.file.PassthroughFile;
 import io.ucryptfs.core.file.TruncatedFileException;
+import io.ucryptfs.core.file.WriteBehind;
 import io.ucryptfs.core.file.Xattrs;
 import io.ucryptfs.core.format.FileFormat;
 import io.ucryptfs.core.format.FormatException;
@@ -69,7 +70,7 @@ final class LowerFileOpener {
             }
             EncryptedFile f = new EncryptedFile(ch, header, cache, lower, plainPath, writable);
             f.checkComplete();
-            return f;
+            return WriteBehind.over(f);
         } catch (NoKeyException e) {
             close(ch);
             log.warn("{}", e.inFile(plainPath).getMessage());
@@ -113,7 +114,7 @@ final class LowerFileOpener {
             }
             throw e;
         }
-        return new EncryptedFile(ch, header, cache, lower, plainPath, true);
+        return WriteBehind.over(new EncryptedFile(ch, header, cache, lower, plainPath, true));
     }
 
     /** Opens the lower file read-write where it can, else read-only; {@code writable[0]} says which. */

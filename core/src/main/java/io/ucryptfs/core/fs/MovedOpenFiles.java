@@ -1,6 +1,6 @@
 package io.ucryptfs.core.fs;
 
-import io.ucryptfs.core.file.EncryptedFile;
+import io.ucryptfs.core.file.PassthroughFile;
 import io.ucryptfs.core.fs.LowerPaths.Reach;
 import io.ucryptfs.core.fs.OpenFileTable.OpenFile;
 import java.io.IOException;
@@ -123,7 +123,7 @@ final class MovedOpenFiles {
      */
     private void rememberSize(OpenFile f, Path lowerPath) {
         sizes.invalidate(f.inode);
-        if (!(f.content instanceof EncryptedFile)) {
+        if (f.content instanceof PassthroughFile) {
             return; // a passthrough file's size is its lower size, read with its attributes
         }
         try (Reach lower = paths.reach(lowerPath)) {
