@@ -146,15 +146,39 @@ public final class FuseAdapter {
 
     /** The kernel did not take an entry we answered (the request was interrupted): undo its lookup. */
     /**
-     * A name of a listing as a lookup would answer it (READDIRPLUS), or null when it cannot be
+     * Names of a listing as lookups would answer them (READDIRPLUS), their attributes read on several
+     * threads ({@link ListingAttributes}); null for "." and "..", and for a name that cannot be answered
      * (gone meanwhile): then the kernel gets the name alone.
      */
-    Entry listed(long parent, byte[] name) {
-        try {
-            return lookup(parent, NameBytes.decode(name));
-        } catch (FsException e) {
-            return null;
+    List<Entry> listed(long parent, List<byte[]> names) {
+        int n = names.size();
+        String[] decoded = new String[n];
+        String[] paths = new String[n];
+        for (int i = 0; i < n; i++) {
+            byte[] name = names.get(i);
+            if (!RequestFields.dot(name)) {
+                decoded[i] = NameBytes.decode(name);
+                try {
+                    paths[i] = nodes.childPath(parent, decoded[i]);
+                } catch (FsException e) {
+                    return new ArrayList<>(java.util.Collections.nCopies(n, null)); // the directory is gone
+                }
+            }
         }
+        FileAttributes[] attrs = ListingAttributes.read(n, i -> paths[i] == null ? null : fs.getattr(paths[i]));
+        List<Entry> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Entry e = null;
+            if (attrs[i] != null) {
+                try {
+                    e = entry(parent, decoded[i], attrs[i]);
+                } catch (FsException x) {
+                    e = null; // the directory went meanwhile
+                }
+            }
+            out.add(e);
+        }
+        return out;
     }
 
     void entryDropped(Entry e) {

@@ -353,12 +353,19 @@ final class KernelRequests {
         int limit = OUT_HEADER + Math.min(size, s.out.capacity() - OUT_HEADER);
         int used = OUT_HEADER;
         List<FuseAdapter.Entry> counted = new ArrayList<>();
-        for (long i = Math.max(offset, 0); i < names.size(); i++) {
-            byte[] name = names.get((int) i);
-            if (used + ENTRY_OUT_SIZE + direntSize(name) > limit) {
+        // the names that fit this page, looked up together
+        int first = (int) Math.min(Math.max(offset, 0), names.size());
+        int end = first;
+        for (int fit = used; end < names.size(); end++) {
+            fit += ENTRY_OUT_SIZE + direntSize(names.get(end));
+            if (fit > limit) {
                 break;
             }
-            FuseAdapter.Entry e = RequestFields.dot(name) ? null : fs.listed(node, name);
+        }
+        List<FuseAdapter.Entry> entries = fs.listed(node, names.subList(first, end));
+        for (long i = first; i < end; i++) {
+            byte[] name = names.get((int) i);
+            FuseAdapter.Entry e = entries.get((int) i - first);
             long ino = UNKNOWN_INO;
             int type = 0;
             if (e != null) {
