@@ -36,6 +36,8 @@ public final class EncryptedFile implements FileContent {
 
     private volatile long size;
     private boolean sizeDirty;
+    /** When the header's size field was last brought up to date (or the file opened); under the write lock. */
+    private long sizeWrittenAt = System.nanoTime();
     /** See {@link #modified}: set by every write, truncate and flushAndSetTimes. */
     private volatile boolean modified;
     private final StreamingIo streaming;
@@ -185,6 +187,7 @@ public final class EncryptedFile implements FileContent {
             if (end > size) {
                 size = end;
                 sizeDirty = true;
+                keepSizeCurrent();
             }
             return total;
         } finally {
@@ -383,6 +386,31 @@ public final class EncryptedFile implements FileContent {
     private void writeSize() throws IOException {
         lower.writeSize(size);
         sizeDirty = false;
+        sizeWrittenAt = System.nanoTime();
+    }
+
+    /** How often a file that keeps growing gets its size field written without a flush. */
+    static final long SIZE_EVERY_NANOS = 1_000_000_000L;
+
+    /**
+     * A file that keeps growing without a flush (a log, a download, {@code dd}) has its data and then its
+     * size field written at most every {@link #SIZE_EVERY_NANOS}, as the kernel's eCryptfs writes the
+     * size at every write that grows a file. Why: the eCryptfs size lives in the header, so a daemon
+     * killed before the file's close lost every byte appended since the open, although the lower file
+     * held them (measured with the crash probe: 178 KB of appends gone, the files back to 0 bytes);
+     * now at most the last second of them. A failure here is left for the next flush to retry and report.
+     */
+    private void keepSizeCurrent() {
+        if (System.nanoTime() - sizeWrittenAt < SIZE_EVERY_NANOS) {
+            return;
+        }
+        try {
+            extents.writeBackAll();
+            writeSize();
+        } catch (IOException e) {
+            sizeWrittenAt = System.nanoTime(); // not again at every write: the next flush retries and reports
+            log.debug("{}: size not brought up to date before the flush: {}", name, e.toString());
+        }
     }
 
     /** Pins extent {@code idx} through {@link DecryptedExtents#pin}; unpin it when done. */
