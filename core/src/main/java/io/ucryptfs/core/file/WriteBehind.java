@@ -1,5 +1,6 @@
 package io.ucryptfs.core.file;
 
+import io.ucryptfs.core.util.Pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -50,12 +51,12 @@ public final class WriteBehind implements FileContent {
         t.setDaemon(true);
         return t;
     });
-    /** Copies, as large as the largest write seen; at most BUDGET of them exist. */
-    private static final java.util.concurrent.ConcurrentLinkedQueue<byte[]> COPIES = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Copies, as large as the largest write seen; no more exist than were in flight at once. */
+    private static final Pool<byte[]> COPIES = new Pool<>(() -> new byte[0]);
 
     private final FileContent file;
     private final Semaphore slots = new Semaphore(DEPTH);
-    /** The last queued write; each one runs after the one before. Guarded by itself. */
+    /** The last queued write; each one runs after the one before. Guarded by {@code this}. */
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     /** The first error of a background write not yet reported. */
     private final AtomicReference<IOException> failed = new AtomicReference<>();
@@ -75,8 +76,7 @@ public final class WriteBehind implements FileContent {
         int kib = (n + 1023) >> 10;
         // a file cut off by a lock must refuse the write itself, not a later call
         if (n < MIN_BYTES || file.revoked() || !BUDGET_KIB.tryAcquire(kib)) {
-            drain();
-            throwFailure();
+            settle();
             return file.write(src, offset);
         }
         try {
@@ -99,7 +99,7 @@ public final class WriteBehind implements FileContent {
                 failed.compareAndSet(null, new IOException("background write failed: " + e, e));
             } finally {
                 Arrays.fill(copy, 0, n, (byte) 0); // no plaintext left in an idle buffer
-                COPIES.offer(copy);
+                COPIES.give(copy);
                 BUDGET_KIB.release(kib);
                 slots.release();
             }
@@ -111,8 +111,8 @@ public final class WriteBehind implements FileContent {
     }
 
     private static byte[] copyBuffer(int n) {
-        byte[] b = COPIES.poll();
-        return b != null && b.length >= n ? b : new byte[Math.max(n, b == null ? 0 : b.length)];
+        byte[] b = COPIES.take();
+        return b.length >= n ? b : new byte[n];
     }
 
     /** Returns once every write queued before this call is made. */
@@ -124,6 +124,12 @@ public final class WriteBehind implements FileContent {
         if (!t.isDone()) {
             t.join(); // jobs never complete exceptionally: they keep their error in failed
         }
+    }
+
+    /** Waits for the writes queued before this call, then throws the error of one of them, if any. */
+    private void settle() throws IOException {
+        drain();
+        throwFailure();
     }
 
     /**
@@ -159,29 +165,25 @@ public final class WriteBehind implements FileContent {
 
     @Override
     public long append(ByteBuffer src) throws IOException {
-        drain();
-        throwFailure();
+        settle();
         return file.append(src);
     }
 
     @Override
     public void truncate(long newSize) throws IOException {
-        drain();
-        throwFailure();
+        settle();
         file.truncate(newSize);
     }
 
     @Override
     public void flush() throws IOException {
-        drain();
-        throwFailure();
+        settle();
         file.flush();
     }
 
     @Override
     public boolean flushAndSetTimes(FileTime atime, FileTime mtime) throws IOException {
-        drain();
-        throwFailure();
+        settle();
         return file.flushAndSetTimes(atime, mtime);
     }
 
@@ -193,8 +195,7 @@ public final class WriteBehind implements FileContent {
 
     @Override
     public void fsync(boolean metadata) throws IOException {
-        drain();
-        throwFailure();
+        settle();
         file.fsync(metadata);
     }
 
