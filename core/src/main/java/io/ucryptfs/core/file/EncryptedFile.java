@@ -65,6 +65,21 @@ public final class EncryptedFile implements FileContent {
         this.extents = new DecryptedExtents(lower, cache);
     }
 
+    /**
+     * A file just created, with the first {@code headerBytesWritten} bytes of its header written: when
+     * fewer than the whole header (its tail is zeros), the lower file grows to the header's full length
+     * with the first data, or at the close of a file still empty, so that it is laid out as the kernel
+     * writes it.
+     */
+    public static EncryptedFile created(FileChannel channel, UnlockedHeader header, int headerBytesWritten,
+            ExtentCache cache, Path lowerPath, String name) {
+        EncryptedFile f = new EncryptedFile(channel, header, cache, lowerPath, name, true);
+        if (!header.inXattr() && headerBytesWritten < header.dataOffset()) {
+            f.lower.headerTailUnwritten();
+        }
+        return f;
+    }
+
     @Override
     public boolean writable() {
         return writable;
@@ -78,6 +93,9 @@ public final class EncryptedFile implements FileContent {
 
     /** Checks that the lower file holds every extent its header promises; a clear error if not. */
     public void checkComplete() throws IOException {
+        if (size == 0) {
+            return; // an empty file needs no extent, and a daemon stopped right after a create may have left its header's zero tail unwritten
+        }
         long need = lower.sizeFor(size);
         long have = lower.length();
         if (have < need) {
@@ -329,6 +347,11 @@ public final class EncryptedFile implements FileContent {
             try {
                 if (!revoked) {
                     flushLocked(); // a revoked file was written back when it was cut off
+                    if (size == 0) {
+                        // at the close, not at a flush: a shell's `> file` flushes the new file (closing the
+                        // descriptor it dup'ed) before the program writes the first data after the header
+                        lower.completeHeader();
+                    }
                 }
             } finally {
                 closed = true;

@@ -46,6 +46,30 @@ final class LowerFile {
         this.name = name;
     }
 
+    /**
+     * Set for a new file whose header's zero tail was not written ({@link EncryptedFile#created}): the
+     * lower file may be shorter than the header until data follows or {@link #completeHeader} runs.
+     */
+    private volatile boolean headerTailUnwritten;
+
+    void headerTailUnwritten() {
+        headerTailUnwritten = true;
+    }
+
+    /**
+     * Gives a lower file that holds no extent the header's full length, as the kernel lays an empty file
+     * out, by writing the header's last byte (a zero) when the file is shorter. Under the file's lock.
+     */
+    void completeHeader() throws IOException {
+        if (!headerTailUnwritten) {
+            return;
+        }
+        if (channel.size() < dataOffset) {
+            writeFully(ByteBuffer.allocate(1), dataOffset - 1);
+        }
+        headerTailUnwritten = false;
+    }
+
     /** The plaintext size its header gave when the file was opened. */
     long headerSize() {
         return header.plaintextSize();

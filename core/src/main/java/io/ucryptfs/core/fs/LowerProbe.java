@@ -109,9 +109,12 @@ public final class LowerProbe {
             return dataOffset() + extents * EcryptfsHeader.EXTENT_SIZE;
         }
 
-        /** Whether the lower file holds every extent the plaintext size needs. */
+        /**
+         * Whether the lower file holds every extent the plaintext size needs (an empty file needs none:
+         * one left by a daemon stopped right after its create may lack its header's zero tail).
+         */
         public boolean complete() {
-            return lowerSize >= expectedLowerSize();
+            return plaintextSize == 0 || lowerSize >= expectedLowerSize();
         }
     }
 

@@ -1,0 +1,148 @@
+package io.ucryptfs.core.fs;
+
+import static io.ucryptfs.core.fs.FsTestSupport.bytes;
+import static io.ucryptfs.core.fs.FsTestSupport.encryptedNames;
+import static io.ucryptfs.core.fs.FsTestSupport.readFile;
+import static io.ucryptfs.core.fs.FsTestSupport.writeFile;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A new file's header is written up to its last page in use; its zero tail is left to the data that
+ * follows it (a hole that reads as zeros) or, for a file that stays empty, written at the first flush
+ * ({@link LowerFileOpener#initialise}). What the lower directory holds is the kernel's layout byte for
+ * byte, and what a daemon stopped right after a create leaves still opens.
+ */
+class HeaderTailTest {
+    private static final int HEADER = 8192;
+
+    @TempDir
+    Path disk;
+
+    private static List<Path> lowerFiles(Path lower) throws Exception {
+        try (Stream<Path> s = Files.walk(lower)) {
+            return s.filter(Files::isRegularFile).collect(Collectors.toList());
+        }
+    }
+
+    private static Path onlyLowerFile(Path lower) throws Exception {
+        List<Path> files = lowerFiles(lower);
+        assertEquals(1, files.size(), files.toString());
+        return files.get(0);
+    }
+
+    @Test
+    void aFileWithDataHasAWholeHeaderOfZerosAfterItsFieldsAndItsExtentsAfterThat() throws Exception {
+        Path lower = Files.createDirectory(disk.resolve("lower"));
+        byte[] data = new byte[5000];
+        new Random(1).nextBytes(data);
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            writeFile(fs, "/f", data);
+        }
+        Path f = onlyLowerFile(lower);
+        byte[] all = Files.readAllBytes(f);
+        assertEquals(HEADER + 2 * 4096, all.length);
+        assertTrue(LowerProbe.inspect(f).complete());
+        assertEquals(5000, LowerProbe.inspect(f).plaintextSize());
+        byte[] tail = Arrays.copyOfRange(all, 4096, HEADER);
+        assertArrayEquals(new byte[4096], tail, "the header's second page reads as zeros");
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            assertArrayEquals(data, readFile(fs, "/f"));
+        }
+    }
+
+    /** Allocated bytes of {@code f} (st_blocks), from stat(1): the JDK does not tell. */
+    private static long allocated(Path f) throws Exception {
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", f.toString()).redirectErrorStream(true).start();
+        String[] out = new String(p.getInputStream().readAllBytes()).trim().split(" ");
+        assertEquals(0, p.waitFor(), String.join(" ", out));
+        return Long.parseLong(out[0]) * Long.parseLong(out[1]);
+    }
+
+    @Test
+    void aFlushBeforeTheFirstDataLeavesTheHeadersTailAHole() throws Exception {
+        // a shell's `> file`: the file is created, the descriptor dup'ed and closed (FLUSH), then written
+        Path lower = Files.createDirectory(disk.resolve("lower"));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            long h = fs.create("/f", 0644);
+            fs.flush(h);
+            assertEquals(4096, Files.size(onlyLowerFile(lower)), "a flush does not write the zero tail");
+            fs.write(h, ByteBuffer.wrap(new byte[4096]), 0);
+            fs.release(h);
+        }
+        Path f = onlyLowerFile(lower);
+        assertEquals(HEADER + 4096, Files.size(f));
+        assertEquals(HEADER, allocated(f), "the header's second page is a hole: two pages allocated of three");
+    }
+
+    @Test
+    void anEmptyFileGetsTheHeadersFullLengthAtItsClose() throws Exception {
+        Path lower = Files.createDirectory(disk.resolve("lower"));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            long h = fs.create("/empty", 0644);
+            assertEquals(4096, Files.size(onlyLowerFile(lower)), "one page of header while open");
+            fs.release(h);
+            assertEquals(HEADER, Files.size(onlyLowerFile(lower)), "the kernel's layout once closed");
+            assertEquals(0, fs.getattr("/empty").size());
+        }
+    }
+
+    @Test
+    void aFileCutToZeroKeepsTheHeadersFullLength() throws Exception {
+        Path lower = Files.createDirectory(disk.resolve("lower"));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            long h = fs.create("/f", 0644);
+            fs.write(h, ByteBuffer.wrap(bytes("some bytes")), 0);
+            fs.ftruncate(h, 0);
+            fs.release(h);
+            assertEquals(HEADER, Files.size(onlyLowerFile(lower)));
+            assertEquals(0, fs.getattr("/f").size());
+        }
+    }
+
+    @Test
+    void whatADaemonStoppedRightAfterACreateLeavesOpensEmptyAndTakesData() throws Exception {
+        Path lower = Files.createDirectory(disk.resolve("lower"));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            fs.create("/f", 0644); // never released: the "daemon" stops here
+            Path f = onlyLowerFile(lower);
+            assertEquals(4096, Files.size(f));
+            assertTrue(LowerProbe.inspect(f).complete(), "an empty file needs no extent");
+            // a second mount of the same lower directory, as after a restart
+            try (CryptFileSystem again = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+                assertEquals(0, again.getattr("/f").size());
+                assertArrayEquals(new byte[0], readFile(again, "/f"));
+                long h = again.open("/f", OpenMode.READ_WRITE);
+                again.write(h, ByteBuffer.wrap(bytes("after the restart")), 0);
+                again.release(h);
+                assertArrayEquals(bytes("after the restart"), readFile(again, "/f"));
+            }
+            assertEquals(HEADER + 4096, Files.size(f));
+        }
+    }
+
+    @Test
+    void headerPagesInUseCoverEveryNonZeroByte() {
+        byte[] header = new byte[HEADER];
+        header[0] = 1;
+        header[300] = 7;
+        assertEquals(4096, LowerFileOpener.pagesInUse(header), "the usual few key packets: one page");
+        header[4095] = 1;
+        assertEquals(4096, LowerFileOpener.pagesInUse(header));
+        header[4096] = 1; // many public-key packets run into the second page
+        assertEquals(HEADER, LowerFileOpener.pagesInUse(header));
+        assertEquals(4096, LowerFileOpener.pagesInUse(new byte[HEADER]), "never less than the first page");
+    }
+}
