@@ -308,6 +308,9 @@ public final class EncryptedFile implements FileContent {
         try {
             ensureOpen();
             flushLocked(); // written back later, the data would set the mtime to the time of the write-back
+            if (size == 0) {
+                lower.completeHeader(); // the same for the header's tail of an empty file (tar x of empty files)
+            }
             modified = true;
             return lower.setTimes(atime, mtime);
         } finally {

@@ -100,6 +100,21 @@ class HeaderTailTest {
     }
 
     @Test
+    void theTimesOfAnEmptyFileSetWhileOpenStayAfterItsClose() throws Exception {
+        // tar x of an empty file: create, futimens, close; the header's tail must not be written after the times
+        Path lower = Files.createDirectory(disk.resolve("lower"));
+        java.time.Instant then = java.time.Instant.parse("2020-01-02T03:04:05Z");
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            long h = fs.create("/empty", 0644);
+            fs.utimens("/empty", then, then);
+            fs.release(h);
+            assertEquals(then, fs.getattr("/empty").mtime());
+            assertEquals(HEADER, Files.size(onlyLowerFile(lower)));
+        }
+        assertEquals(then, Files.getLastModifiedTime(onlyLowerFile(lower)).toInstant());
+    }
+
+    @Test
     void aFileCutToZeroKeepsTheHeadersFullLength() throws Exception {
         Path lower = Files.createDirectory(disk.resolve("lower"));
         try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
