@@ -58,14 +58,23 @@ final class LowerFile {
 
     /**
      * Gives a lower file that holds no extent the header's full length, as the kernel lays an empty file
-     * out, by writing the header's last byte (a zero) when the file is shorter. Under the file's lock.
+     * out, by writing the header's last byte (a zero) when the file is shorter, and then puts its times
+     * back: the kernel wrote that byte at the create, so the file's mtime is its create's (or what was
+     * set since). Under the file's lock.
      */
     void completeHeader() throws IOException {
         if (!headerTailUnwritten) {
             return;
         }
         if (channel.size() < dataOffset) {
+            Path p = path;
+            java.nio.file.attribute.BasicFileAttributes before = p == null ? null
+                    : Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             writeFully(ByteBuffer.allocate(1), dataOffset - 1);
+            if (before != null && !setTimes(before.lastAccessTime(), before.lastModifiedTime())) {
+                Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(before.lastModifiedTime(), before.lastAccessTime(), null);
+            }
         }
         headerTailUnwritten = false;
     }

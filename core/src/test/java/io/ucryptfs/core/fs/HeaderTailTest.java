@@ -115,6 +115,18 @@ class HeaderTailTest {
     }
 
     @Test
+    void anEmptyFileKeepsItsCreatesMtimeThroughItsClose() throws Exception {
+        Path lower = Files.createDirectory(disk.resolve("lower"));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            long h = fs.create("/empty", 0644);
+            java.time.Instant created = fs.getattr("/empty").mtime();
+            Thread.sleep(20);
+            fs.release(h);
+            assertEquals(created, fs.getattr("/empty").mtime(), "as the kernel, which wrote the whole header at the create");
+        }
+    }
+
+    @Test
     void aFileCutToZeroKeepsTheHeadersFullLength() throws Exception {
         Path lower = Files.createDirectory(disk.resolve("lower"));
         try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
