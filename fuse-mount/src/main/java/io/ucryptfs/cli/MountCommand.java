@@ -354,8 +354,9 @@ public final class MountCommand implements Callable<Integer> {
                 // 2-3 full collections, 0.53-0.55 s a 9-10 s untar (0.9 s in a mount's first); with a fixed
                 // 64 MiB young generation, long-lived nodes promoted after 2 collections and the old
                 // generation grown 40% at a time, 22 young and 0-1 full, 0.2-0.3 s. Creates of 4 KiB files
-                // on a mount holding 100,000 nodes: 158-181 us a file instead of 213-241. RSS +30-40 MiB
-                // (eden is touched whole), under the 256 MiB target (docs/performance.md)
+                // on a mount holding 100,000 nodes: 158-181 us a file instead of 213-241. RSS: eden is
+                // touched whole; 203 MiB, peak 215, after 1 GiB written and read, cp -a /usr/share/doc and
+                // the untar, against 142 / 152 before: under the 256 MiB target (docs/performance.md)
                 "-Xmn64m", "-XX:MaxTenuringThreshold=2", "-XX:MinHeapFreeRatio=40", "-XX:MaxHeapFreeRatio=70",
                 "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m", "-Xss512k", "--add-modules=jdk.incubator.vector",
                 // less inlining: C2 compiled 13 s instead of 20 over an fsbench-like sequence on 2 cores,
