@@ -9,7 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 
 /**
@@ -35,6 +38,11 @@ final class LowerFile {
     private final long dataOffset;
     /** Where the lower file is now; null once it was replaced by a rename (its xattr is gone with it). */
     private volatile Path path;
+    /**
+     * Set for a new file whose header's zero tail was not written ({@link EncryptedFile#created}): the
+     * lower file may be shorter than the header until data follows or {@link #completeHeader} runs.
+     */
+    private volatile boolean headerTailUnwritten;
 
     LowerFile(FileChannel channel, UnlockedHeader header, Path path, String name) {
         this.channel = channel;
@@ -45,12 +53,6 @@ final class LowerFile {
         this.path = path;
         this.name = name;
     }
-
-    /**
-     * Set for a new file whose header's zero tail was not written ({@link EncryptedFile#created}): the
-     * lower file may be shorter than the header until data follows or {@link #completeHeader} runs.
-     */
-    private volatile boolean headerTailUnwritten;
 
     void headerTailUnwritten() {
         headerTailUnwritten = true;
@@ -68,11 +70,10 @@ final class LowerFile {
         }
         if (channel.size() < dataOffset) {
             Path p = path;
-            java.nio.file.attribute.BasicFileAttributes before = p == null ? null
-                    : Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes before = p == null ? null : Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             writeFully(ByteBuffer.allocate(1), dataOffset - 1);
             if (before != null && !setTimes(before.lastAccessTime(), before.lastModifiedTime())) {
-                Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                         .setTimes(before.lastModifiedTime(), before.lastAccessTime(), null);
             }
         }

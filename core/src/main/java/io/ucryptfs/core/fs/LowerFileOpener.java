@@ -98,8 +98,8 @@ final class LowerFileOpener {
      * of the file only the pages that hold its fields and key packets are written (one page for the
      * usual few packets): the rest of its 8 KiB is zeros, which the file's first data, written after
      * it, leaves as a hole that reads as zeros, and which a file still empty at its close gets then
-     * ({@link EncryptedFile#created}). Why: the second page was a sixth of a create's time in the
-     * daemon (10 us of 138 a 4 KiB file, tmpfs lower) and a third of a small file's lower bytes.
+     * ({@link EncryptedFile#created}). Why: writing the second page took 10-20 us of the ~150 a 4 KiB file
+     * costs (create, write, close; tmpfs lower) and a third of a small file's lower bytes.
      */
     FileContent initialise(FileFormat format, FileChannel ch, Path lower, String plainPath) throws IOException {
         UnlockedHeader header = format.create();
