@@ -48,6 +48,17 @@ public final class JitWarmUp implements Runnable {
     static final int MIN_ROUNDS = 6;
     static final int MAX_ROUNDS = 30;
     static final int FILES = 1000;
+    /**
+     * The large file of a round: 48 writes of 128 KiB (6 MiB), read back twice in 128 KiB requests by
+     * the warm-up and at the same time by a second thread ({@link ConcurrentReader}). With 4 writes read
+     * once by one thread, the extent IVs' vectorised MD5 ({@code VectorMd5}) never reached C2 and the
+     * read path was compiled for one thread only, so the user's first large read compiled it again:
+     * with a compile log from the daemon's start, the first cold 1 GiB read of a fresh mount ran 79
+     * compilations taking 1.3 s and used 2.5-3.1 s of daemon CPU, at 465-636 MB/s; now 54 taking 0.2 s,
+     * 1.1-1.25 s of CPU, 880-890 MB/s (docs/performance.md). The warm-up takes 9-10 s instead of 7-8.
+     */
+    static final int LARGE_WRITES = 48;
+    static final int LARGE_READ_PASSES = 2;
     /** O_WRONLY | O_CREAT | O_TRUNC | O_LARGEFILE and O_RDONLY | O_LARGEFILE, as the kernel passes them. */
     private static final int CREATE_FLAGS = 01 | 0100 | 01000 | 0100000;
     private static final int READ_FLAGS = 0100000;
@@ -68,6 +79,7 @@ public final class JitWarmUp implements Runnable {
     private ScriptedKernel kernel;
     private volatile int roundsDone;
     private KernelRequests requests;
+    private FuseAdapter adapter;
     private KernelRequests.Scratch s;
 
     private JitWarmUp(CryptFileSystem scratch, Path scratchLower, MountSettings settings, Runnable whenDone,
@@ -106,7 +118,7 @@ public final class JitWarmUp implements Runnable {
         long t0 = System.nanoTime();
         try {
             kernel = kernel();
-            FuseAdapter adapter = new FuseAdapter(scratch, timeouts);
+            adapter = new FuseAdapter(scratch, timeouts);
             adapter.offerWritebackCache(writebackCache);
             requests = new KernelRequests(adapter, kernel.device(), maxWrite);
             s = requests.scratch();
@@ -203,8 +215,9 @@ public final class JitWarmUp implements Runnable {
     }
 
     /**
-     * A file of four large writes (the largest a socket pair takes, as the kernel's can be 1 MiB),
-     * fsynced, read back in 128 KiB requests (readahead's size), removed.
+     * A file of {@link #LARGE_WRITES} large writes (the largest a socket pair takes, as the kernel's can
+     * be 1 MiB), fsynced, read back {@link #LARGE_READ_PASSES} times in 128 KiB requests (readahead's
+     * size), removed.
      */
     private void largeFile(long dir, byte[] page) {
         int size = Math.min(maxWrite, 128 * 1024);
@@ -214,18 +227,83 @@ public final class JitWarmUp implements Runnable {
         }
         long node = entry(send(CREATE, dir, CREATE_FLAGS, FILE_MODE, UMASK, 0, "large"));
         long fh = kernel.last().getLong(OUT_HEADER + ENTRY_OUT_SIZE);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < LARGE_WRITES; i++) {
             send(WRITE, node, fh, (long) i * size, size, 0, 0L, 0, 0, chunk);
         }
         send(FSYNC, node, fh, 0, 0);
         send(RELEASE, node, fh, CREATE_FLAGS, 0, 0L);
         fh = open(send(OPEN, node, READ_FLAGS, 0));
         int request = Math.min(131072, maxWrite);
-        for (long at = 0; at < 4L * size; at += request) {
-            send(READ, node, fh, at, request, 0, 0L, READ_FLAGS, 0);
+        long total = (long) LARGE_WRITES * size;
+        ConcurrentReader other = new ConcurrentReader(fh, total, request);
+        other.start();
+        for (int pass = 0; pass < LARGE_READ_PASSES; pass++) {
+            for (long at = 0; at < (long) LARGE_WRITES * size; at += request) {
+                int got = succeeded(send(READ, node, fh, at, request, 0, 0L, READ_FLAGS, 0)).getInt(0) - OUT_HEADER;
+                if (got != request) {
+                    // an empty or short file would leave the decryption path it is here for uncompiled
+                    throw new IllegalStateException("a large read of the warm-up returned " + got + " bytes, not " + request);
+                }
+            }
         }
+        other.finish();
         send(RELEASE, node, fh, READ_FLAGS, 0, 0L);
         send(UNLINK, dir, "large");
+    }
+
+    /**
+     * A second thread reading the large file while the warm-up does, below the request loop (through
+     * {@link FuseAdapter#read}), as the kernel's readahead and other processes make the mount's
+     * threads do. Why: branches taken only when threads share a file (a pooled run buffer still to
+     * be sized on a thread's first large read, the JDK's bookkeeping of several threads in one
+     * FileChannel) were never taken in a single-threaded warm-up, so C2 compiled them as traps; the
+     * user's first large read hit them and threw the compiled read path away (seen in the
+     * deoptimization log), then recompiled it while reading.
+     */
+    private final class ConcurrentReader extends Thread {
+        private final long fh;
+        private final long total;
+        private final int request;
+        private volatile Throwable failure;
+
+        ConcurrentReader(long fh, long total, int request) {
+            super("jit-warm-up-reader");
+            setDaemon(true);
+            setPriority(Thread.MIN_PRIORITY);
+            this.fh = fh;
+            this.total = total;
+            this.request = request;
+        }
+
+        @Override
+        public void run() {
+            ByteBuffer dst = ByteBuffer.allocate(request);
+            try {
+                for (int pass = 0; pass < LARGE_READ_PASSES; pass++) {
+                    for (long at = total - request; at >= 0; at -= request) { // from the end: meets the other reader
+                        int got = adapter.read(fh, dst.clear(), at);
+                        if (got != request) {
+                            throw new IllegalStateException("a concurrent read of the warm-up returned " + got + " bytes");
+                        }
+                    }
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        /** Waits for the reader; its failure stops the warm-up. */
+        void finish() {
+            try {
+                join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("JIT warm-up interrupted", e);
+            }
+            if (failure != null) {
+                throw new IllegalStateException("a concurrent read of the warm-up failed: " + failure, failure);
+            }
+        }
     }
 
     /** OPENDIR, READDIRPLUS a page at a time to the end, RELEASEDIR. */
