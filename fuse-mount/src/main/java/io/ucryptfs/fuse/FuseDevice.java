@@ -6,6 +6,7 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.Pinned;
 import jnr.ffi.annotations.SaveError;
 
 /**
@@ -45,13 +46,18 @@ interface FuseDevice {
 
             @Override
             public int write(ByteBuffer buf, int len) {
-                long n = libc.write(fd, buf, len);
+                long n = buf.hasArray() && buf.arrayOffset() == 0 ? libc.write(fd, buf.array(), len) : libc.write(fd, buf, len);
                 return n >= 0 ? 0 : -LastError.getLastError(runtime);
             }
         };
     }
 
-    /** The two libc calls we need, through jnr-ffi (direct buffers are passed by address, not copied). */
+    /**
+     * The libc calls we need, through jnr-ffi. Direct buffers are passed by address; a Java array is
+     * pinned for the call (JNI's critical access), not copied: replies are written from one, as a read's
+     * data is decrypted into it (the JDK's AES works on arrays). Never a pinned array for read(2) on
+     * the device: it blocks until a request comes, and a pinned array holds off the collector.
+     */
     interface Libc {
         Libc LIBC = LibraryLoader.create(Libc.class).failImmediately().load("c");
 
@@ -60,5 +66,8 @@ interface FuseDevice {
 
         @SaveError
         long write(int fd, @In ByteBuffer buf, long count);
+
+        @SaveError
+        long write(int fd, @In @Pinned byte[] buf, long count);
     }
 }
