@@ -65,21 +65,6 @@ public final class EncryptedFile implements FileContent {
         this.extents = new DecryptedExtents(lower, cache);
     }
 
-    /**
-     * A file just created, with the first {@code headerBytesWritten} bytes of its header written: when
-     * fewer than the whole header (its tail is zeros), the lower file grows to the header's full length
-     * with the first data, or at the close of a file still empty, so that it is laid out as the kernel
-     * writes it.
-     */
-    public static EncryptedFile created(FileChannel channel, UnlockedHeader header, int headerBytesWritten,
-            ExtentCache cache, Path lowerPath, String name) {
-        EncryptedFile f = new EncryptedFile(channel, header, cache, lowerPath, name, true);
-        if (!header.inXattr() && headerBytesWritten < header.dataOffset()) {
-            f.lower.headerTailUnwritten();
-        }
-        return f;
-    }
-
     @Override
     public boolean writable() {
         return writable;
@@ -94,7 +79,7 @@ public final class EncryptedFile implements FileContent {
     /** Checks that the lower file holds every extent its header promises; a clear error if not. */
     public void checkComplete() throws IOException {
         if (size == 0) {
-            return; // an empty file needs no extent, and a daemon stopped right after a create may have left its header's zero tail unwritten
+            return; // an empty file needs no extent (and one left by a build that wrote headers up to their pages in use, stopped before the close, is one page long)
         }
         long need = lower.sizeFor(size);
         long have = lower.length();
@@ -308,9 +293,6 @@ public final class EncryptedFile implements FileContent {
         try {
             ensureOpen();
             flushLocked(); // written back later, the data would set the mtime to the time of the write-back
-            if (size == 0) {
-                lower.completeHeader(); // the same for the header's tail of an empty file (tar x of empty files)
-            }
             modified = true;
             return lower.setTimes(atime, mtime);
         } finally {
@@ -350,11 +332,6 @@ public final class EncryptedFile implements FileContent {
             try {
                 if (!revoked) {
                     flushLocked(); // a revoked file was written back when it was cut off
-                    if (size == 0) {
-                        // at the close, not at a flush: a shell's `> file` flushes the new file (closing the
-                        // descriptor it dup'ed) before the program writes the first data after the header
-                        lower.completeHeader();
-                    }
                 }
             } finally {
                 closed = true;

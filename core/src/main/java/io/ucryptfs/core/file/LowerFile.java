@@ -9,10 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 
 /**
@@ -38,11 +35,6 @@ final class LowerFile {
     private final long dataOffset;
     /** Where the lower file is now; null once it was replaced by a rename (its xattr is gone with it). */
     private volatile Path path;
-    /**
-     * Set for a new file whose header's zero tail was not written ({@link EncryptedFile#created}): the
-     * lower file may be shorter than the header until data follows or {@link #completeHeader} runs.
-     */
-    private volatile boolean headerTailUnwritten;
 
     LowerFile(FileChannel channel, UnlockedHeader header, Path path, String name) {
         this.channel = channel;
@@ -52,32 +44,6 @@ final class LowerFile {
         this.dataOffset = header.dataOffset();
         this.path = path;
         this.name = name;
-    }
-
-    void headerTailUnwritten() {
-        headerTailUnwritten = true;
-    }
-
-    /**
-     * Gives a lower file that holds no extent the header's full length, as the kernel lays an empty file
-     * out, by writing the header's last byte (a zero) when the file is shorter, and then puts its times
-     * back: the kernel wrote that byte at the create, so the file's mtime is its create's (or what was
-     * set since). Under the file's lock.
-     */
-    void completeHeader() throws IOException {
-        if (!headerTailUnwritten) {
-            return;
-        }
-        if (channel.size() < dataOffset) {
-            Path p = path;
-            BasicFileAttributes before = p == null ? null : Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            writeFully(ByteBuffer.allocate(1), dataOffset - 1);
-            if (before != null && !setTimes(before.lastAccessTime(), before.lastModifiedTime())) {
-                Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(before.lastModifiedTime(), before.lastAccessTime(), null);
-            }
-        }
-        headerTailUnwritten = false;
     }
 
     /** The plaintext size its header gave when the file was opened. */

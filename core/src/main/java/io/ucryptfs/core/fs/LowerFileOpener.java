@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  * Mirrors the kernel's {@code ecryptfs_read_metadata} and {@code ecryptfs_new_file_context}.
  */
 final class LowerFileOpener {
-    private static final int PAGE = 4096;
     private static final Logger log = LoggerFactory.getLogger(LowerFileOpener.class);
 
     private final ExtentCache cache;
@@ -94,24 +93,22 @@ final class LowerFileOpener {
     }
 
     /**
-     * Writes a fresh header into an empty, just created lower file and opens it. Of a header at the front
-     * of the file only the pages that hold its fields and key packets are written (one page for the
-     * usual few packets): the rest of its 8 KiB is zeros, which the file's first data, written after
-     * it, leaves as a hole that reads as zeros, and which a file still empty at its close gets then
-     * ({@link EncryptedFile#created}). Why: writing the second page took 10-20 us of the ~150 a 4 KiB file
-     * costs (create, write, close; tmpfs lower) and a third of a small file's lower bytes.
+     * Writes a fresh header into an empty, just created lower file and opens it. The whole header, its
+     * zero tail included, as the kernel writes it. Why not only its pages in use (one page, the second
+     * left a hole under the first data; session 5): on ext4 a file with a hole is two extents, and
+     * freeing them made an rm of 5,000 small files 0.48-0.58 s straight on the disk against 0.26-0.28
+     * for the contiguous layout; through the mount, untar, rm and rm -rf of a tree were all slower
+     * and creates no faster (docs/performance.md, session 6). A file left one page long by a build
+     * that did so still opens (as an empty file).
      */
     FileContent initialise(FileFormat format, FileChannel ch, Path lower, String plainPath) throws IOException {
         UnlockedHeader header = format.create();
-        int written;
         try {
             byte[] bytes = header.encode(0);
-            written = bytes.length;
             if (header.inXattr()) {
                 Xattrs.set(lower, format.headerXattrName(), bytes);
             } else {
-                written = pagesInUse(bytes);
-                ByteBuffer b = ByteBuffer.wrap(bytes, 0, written);
+                ByteBuffer b = ByteBuffer.wrap(bytes);
                 long pos = 0;
                 while (b.hasRemaining()) {
                     pos += ch.write(b, pos);
@@ -125,17 +122,7 @@ final class LowerFileOpener {
             }
             throw e;
         }
-        return WriteBehind.over(EncryptedFile.created(ch, header, written, cache, lower, plainPath));
-    }
-
-    /** The length of {@code header} up to the end of the last 4 KiB page with a byte that is not zero. */
-    static int pagesInUse(byte[] header) {
-        int last = header.length - 1;
-        while (last > 0 && header[last] == 0) {
-            last--;
-        }
-        int pages = last / PAGE + 1;
-        return Math.min(header.length, pages * PAGE);
+        return WriteBehind.over(new EncryptedFile(ch, header, cache, lower, plainPath, true));
     }
 
     /** Opens the lower file read-write where it can, else read-only; {@code writable[0]} says which. */

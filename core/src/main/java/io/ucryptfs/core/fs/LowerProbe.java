@@ -111,7 +111,8 @@ public final class LowerProbe {
 
         /**
          * Whether the lower file holds every extent the plaintext size needs (an empty file needs none:
-         * one left by a daemon stopped right after its create may lack its header's zero tail).
+         * one left by a build that wrote headers up to their pages in use, stopped right after the
+         * create, lacks its header's zero tail).
          */
         public boolean complete() {
             return plaintextSize == 0 || lowerSize >= expectedLowerSize();

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A new file's header is written up to its last page in use; its zero tail is left to the data that
- * follows it (a hole that reads as zeros) or, for a file that stays empty, written at the first flush
- * ({@link LowerFileOpener#initialise}). What the lower directory holds is the kernel's layout byte for
- * byte, and what a daemon stopped right after a create leaves still opens.
+ * A new file is laid out as the kernel writes it: the whole 8 KiB header at the create, zero tail
+ * included, then the extents, with no hole ({@link LowerFileOpener#initialise}). And a file that an
+ * earlier build left one page long (its header written up to the pages in use, the daemon stopped
+ * before the close) still opens as an empty file and takes data.
  */
-class HeaderTailTest {
+class NewFileLayoutTest {
     private static final int HEADER = 8192;
 
     @TempDir
@@ -72,27 +72,28 @@ class HeaderTailTest {
     }
 
     @Test
-    void aFlushBeforeTheFirstDataLeavesTheHeadersTailAHole() throws Exception {
+    void aNewFilesHeaderIsWrittenWholeSoItsExtentsFollowWithoutAHole() throws Exception {
         // a shell's `> file`: the file is created, the descriptor dup'ed and closed (FLUSH), then written
         Path lower = Files.createDirectory(disk.resolve("lower"));
         try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
             long h = fs.create("/f", 0644);
+            assertEquals(HEADER, Files.size(onlyLowerFile(lower)), "the whole header at the create");
             fs.flush(h);
-            assertEquals(4096, Files.size(onlyLowerFile(lower)), "a flush does not write the zero tail");
             fs.write(h, ByteBuffer.wrap(new byte[4096]), 0);
             fs.release(h);
         }
         Path f = onlyLowerFile(lower);
         assertEquals(HEADER + 4096, Files.size(f));
-        assertEquals(HEADER, allocated(f), "the header's second page is a hole: two pages allocated of three");
+        // one extent on ext4: a hole made the file two, and an rm of small files twice as slow
+        assertEquals(HEADER + 4096, allocated(f), "every page allocated, none a hole");
     }
 
     @Test
-    void anEmptyFileGetsTheHeadersFullLengthAtItsClose() throws Exception {
+    void anEmptyFileHasTheHeadersFullLength() throws Exception {
         Path lower = Files.createDirectory(disk.resolve("lower"));
         try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
             long h = fs.create("/empty", 0644);
-            assertEquals(4096, Files.size(onlyLowerFile(lower)), "one page of header while open");
+            assertEquals(HEADER, Files.size(onlyLowerFile(lower)), "while open");
             fs.release(h);
             assertEquals(HEADER, Files.size(onlyLowerFile(lower)), "the kernel's layout once closed");
             assertEquals(0, fs.getattr("/empty").size());
@@ -101,7 +102,7 @@ class HeaderTailTest {
 
     @Test
     void theTimesOfAnEmptyFileSetWhileOpenStayAfterItsClose() throws Exception {
-        // tar x of an empty file: create, futimens, close; the header's tail must not be written after the times
+        // tar x of an empty file: create, futimens, close; nothing written after the times
         Path lower = Files.createDirectory(disk.resolve("lower"));
         java.time.Instant then = java.time.Instant.parse("2020-01-02T03:04:05Z");
         try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
@@ -140,12 +141,16 @@ class HeaderTailTest {
     }
 
     @Test
-    void whatADaemonStoppedRightAfterACreateLeavesOpensEmptyAndTakesData() throws Exception {
+    void aOnePageFileAnEarlierBuildLeftOpensEmptyAndTakesData() throws Exception {
         Path lower = Files.createDirectory(disk.resolve("lower"));
         try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
-            fs.create("/f", 0644); // never released: the "daemon" stops here
+            long created = fs.create("/f", 0644);
+            fs.release(created);
             Path f = onlyLowerFile(lower);
-            assertEquals(4096, Files.size(f));
+            // what a build that wrote headers up to their pages in use left when stopped right after a create
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(4096);
+            }
             assertTrue(LowerProbe.inspect(f).complete(), "an empty file needs no extent");
             // a second mount of the same lower directory, as after a restart
             try (CryptFileSystem again = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
@@ -158,18 +163,5 @@ class HeaderTailTest {
             }
             assertEquals(HEADER + 4096, Files.size(f));
         }
-    }
-
-    @Test
-    void headerPagesInUseCoverEveryNonZeroByte() {
-        byte[] header = new byte[HEADER];
-        header[0] = 1;
-        header[300] = 7;
-        assertEquals(4096, LowerFileOpener.pagesInUse(header), "the usual few key packets: one page");
-        header[4095] = 1;
-        assertEquals(4096, LowerFileOpener.pagesInUse(header));
-        header[4096] = 1; // many public-key packets run into the second page
-        assertEquals(HEADER, LowerFileOpener.pagesInUse(header));
-        assertEquals(4096, LowerFileOpener.pagesInUse(new byte[HEADER]), "never less than the first page");
     }
 }
