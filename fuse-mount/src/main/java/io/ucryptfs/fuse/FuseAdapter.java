@@ -363,6 +363,11 @@ public final class FuseAdapter {
         return h;
     }
 
+    /** Whether the close of a handle opened with these flags (as the kernel sent them) needs a FLUSH ({@link OpenFlags#needsFlush}). */
+    boolean needsFlush(int requested) {
+        return OpenFlags.needsFlush(flags.effective(requested));
+    }
+
     private void opened(long node, long h, int effective) {
         flags.opened(h, effective);
         nodes.opened(node, h);

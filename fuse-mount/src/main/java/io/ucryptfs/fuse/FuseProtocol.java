@@ -73,6 +73,13 @@ final class FuseProtocol {
     static final int FATTR_KILL_SUIDGID = 1 << 11;
     static final int OPEN_KILL_SUIDGID = 1;
 
+    // ---- open_out's open_flags ----
+    /**
+     * No FLUSH at this handle's close (kernel 5.16 on; ignored before, and by the kernel while its
+     * writeback cache is on). For read-only handles: see {@link OpenFlags#needsFlush}.
+     */
+    static final int FOPEN_NOFLUSH = 1 << 5;
+
     // ---- headers ----
     /** fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, padding. */
     static final int IN_HEADER = 40;

@@ -160,7 +160,8 @@ final class KernelRequests {
                 replyEntry(s, unique, e);
             }
             case OPEN -> {
-                long h = fs.open(node, in.getInt(body));
+                int flags = in.getInt(body);
+                long h = fs.open(node, flags);
                 if ((in.getInt(body + 4) & OPEN_KILL_SUIDGID) != 0) {
                     try {
                         if (fs.dropSetIds(node, h)) { // O_TRUNC by a process without CAP_FSETID
@@ -171,7 +172,7 @@ final class KernelRequests {
                         throw e;
                     }
                 }
-                if (replyOpen(s, unique, h) != 0) {
+                if (replyOpen(s, unique, h, fs.needsFlush(flags) ? 0 : FOPEN_NOFLUSH) != 0) {
                     fs.release(node, h); // interrupted: the kernel will not release it
                 }
             }
@@ -222,7 +223,7 @@ final class KernelRequests {
             case INIT -> init(s, unique);
             case OPENDIR -> {
                 long dh = fs.opendir(node);
-                if (replyOpen(s, unique, dh) != 0) {
+                if (replyOpen(s, unique, dh, 0) != 0) {
                     fs.releasedir(dh);
                 }
             }
@@ -394,7 +395,7 @@ final class KernelRequests {
         FuseAdapter.Created c = fs.create(parent, name, mode, flags, caller);
         FuseAdapter.Entry e = c.entry();
         putEntryOut(s.out, OUT_HEADER, e.node(), e.attrs(), e.attrTimeout(), e.entryTimeout());
-        putOpenOut(s.out, OUT_HEADER + ENTRY_OUT_SIZE, c.handle());
+        putOpenOut(s.out, OUT_HEADER + ENTRY_OUT_SIZE, c.handle(), fs.needsFlush(flags) ? 0 : FOPEN_NOFLUSH);
         if (send(s, unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE) != 0) {
             fs.release(e.node(), c.handle());
             fs.entryDropped(e);
@@ -436,14 +437,15 @@ final class KernelRequests {
         send(s, unique, ATTR_OUT_SIZE);
     }
 
-    private int replyOpen(Scratch s, long unique, long handle) {
-        putOpenOut(s.out, OUT_HEADER, handle);
+    private int replyOpen(Scratch s, long unique, long handle, int openFlags) {
+        putOpenOut(s.out, OUT_HEADER, handle, openFlags);
         return send(s, unique, OPEN_OUT_SIZE);
     }
 
-    private static void putOpenOut(ByteBuffer out, int at, long handle) {
+    /** @param openFlags FOPEN_ bits; none for the kernel's page cache as usual */
+    private static void putOpenOut(ByteBuffer out, int at, long handle, int openFlags) {
         out.putLong(at, handle);
-        out.putInt(at + 8, 0); // open_flags: the kernel's page cache as usual
+        out.putInt(at + 8, openFlags);
         out.putInt(at + 12, 0);
     }
 

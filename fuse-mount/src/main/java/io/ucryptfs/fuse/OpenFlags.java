@@ -61,6 +61,18 @@ final class OpenFlags {
         return (flags & O_TRUNC) != 0 && mode(flags).canWrite();
     }
 
+    /**
+     * Whether the close of a handle opened with these (effective) flags needs a FLUSH request. Not when
+     * read-only: a FLUSH writes back what was written through the handle and reports its errors to
+     * close(2), and a read-only handle wrote nothing (what writers on other handles wrote is theirs to
+     * flush; POSIX locks, the other thing a FLUSH is for, the kernel keeps itself here as we answer
+     * none of its lock requests). Sparing the round trip is a few tens of microseconds off every
+     * {@code cat}, {@code tar c} or {@code cp} source file.
+     */
+    static boolean needsFlush(int flags) {
+        return mode(flags).canWrite();
+    }
+
     /** Remembers a new handle's (effective) flags. */
     void opened(long handle, int flags) {
         if ((flags & O_APPEND) != 0) {

@@ -37,6 +37,10 @@ class KernelRequestsTest {
                         case "open" -> {
                             return 7L;
                         }
+                        case "createAndGetattr" -> {
+                            Instant t = Instant.ofEpochSecond(1_700_000_000L);
+                            return new CryptFileSystem.NewFile(9L, new FileAttributes(FileType.REGULAR, 0, 0644, 0, 0, 1, 43, t, t, t));
+                        }
                         case "readdir" -> {
                             return List.of("f", "missing");
                         }
@@ -209,5 +213,31 @@ class KernelRequestsTest {
         kernel.send(r, s, FuseProtocol.GETXATTR, node, 65536, 0, "user.big");
         assertEquals(0, kernel.lastError());
         assertEquals(16 + 65536, kernel.last().getInt(0));
+    }
+
+    /** A read-only handle's close needs no FLUSH round trip (FOPEN_NOFLUSH); a writer's does, for close(2) to report write-back errors. */
+    @Test
+    void onlyHandlesThatCanWriteAreFlushedAtTheirClose() {
+        KernelRequests r = requests(FuseAdapter.Timeouts.DEFAULT);
+        KernelRequests.Scratch s = r.scratch();
+        kernel.send(r, s, FuseProtocol.LOOKUP, NodeTable.ROOT, "f");
+        long node = kernel.last().getLong(16);
+        int[] accessModes = {0 /* O_RDONLY */, 1 /* O_WRONLY */, 2 /* O_RDWR */};
+        int[] expected = {FuseProtocol.FOPEN_NOFLUSH, 0, 0};
+        for (int i = 0; i < accessModes.length; i++) {
+            // fuse_open_in: flags, open_flags; fuse_open_out: fh, open_flags, padding
+            kernel.send(r, s, FuseProtocol.OPEN, node, accessModes[i] | 0100000 /* O_LARGEFILE */, 0);
+            assertEquals(0, kernel.lastError());
+            assertEquals(7L, kernel.last().getLong(16));
+            assertEquals(expected[i], kernel.last().getInt(24), "open with access mode " + accessModes[i]);
+        }
+        // fuse_create_in: flags, mode, umask, open_flags; then the name. fuse_entry_out, then fuse_open_out
+        int openOut = 16 + FuseProtocol.ENTRY_OUT_SIZE;
+        kernel.send(r, s, FuseProtocol.CREATE, NodeTable.ROOT, 0100 | 1 /* O_CREAT|O_WRONLY */, 0100644, 022, 0, "new");
+        assertEquals(0, kernel.lastError());
+        assertEquals(9L, kernel.last().getLong(openOut));
+        assertEquals(0, kernel.last().getInt(openOut + 8), "a new file written through this handle");
+        kernel.send(r, s, FuseProtocol.CREATE, NodeTable.ROOT, 0100 /* O_CREAT|O_RDONLY */, 0100644, 022, 0, "new2");
+        assertEquals(FuseProtocol.FOPEN_NOFLUSH, kernel.last().getInt(openOut + 8), "created empty and read-only");
     }
 }
