@@ -144,7 +144,6 @@ public final class FuseAdapter {
         nodes.forget(node, count);
     }
 
-    /** The kernel did not take an entry we answered (the request was interrupted): undo its lookup. */
     /**
      * Names of a listing as lookups would answer them (READDIRPLUS), their attributes read on several
      * threads ({@link ListingAttributes}); null for "." and "..", and for a name that cannot be answered
@@ -181,6 +180,7 @@ public final class FuseAdapter {
         return out;
     }
 
+    /** The kernel did not take an entry we answered (the request was interrupted): undo its lookup. */
     void entryDropped(Entry e) {
         nodes.forget(e.node(), 1);
     }
