@@ -20,8 +20,11 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -113,6 +116,7 @@ public final class MountCommand implements Callable<Integer> {
             return runDaemon();
         }
         Logging.configure(null, verbose);
+        makeMountPoint();
         if (keys.wantsNewVault(lower)) {
             createVault();
         }
@@ -150,6 +154,29 @@ public final class MountCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A mount point that does not exist yet is made (0700, its parent must exist), and said so: the
+     * first {@code ucryptfs mount ~/Vault.lower ~/Vault} makes the vault and would otherwise stop at a
+     * missing {@code ~/Vault} with the vault half set up. Before the vault is made, so that a mount
+     * point that cannot be made leaves nothing behind. A mount left there (a stale one included) is
+     * left to {@link #checkPlaces} to report.
+     */
+    private void makeMountPoint() throws UserError, IOException {
+        if (MountTable.typeAt(mountPoint).isPresent() || Files.exists(mountPoint, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path parent = mountPoint.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new UserError(mountPoint + ": no such directory, nor its parent " + parent);
+        }
+        try {
+            Files.createDirectory(mountPoint, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException e) {
+            return; // made meanwhile
+        }
+        System.err.println("ucryptfs: made mount point " + mountPoint);
+    }
+
     private void checkPlaces() throws UserError, IOException {
         if (!Files.isDirectory(lower)) {
             throw new UserError(lower + ": no such directory");
@@ -158,7 +185,7 @@ public final class MountCommand implements Callable<Integer> {
             throw new UserError(mountPoint + " is already a mount point (ucryptfs umount " + mountPoint + " first)");
         }
         if (!Files.isDirectory(mountPoint)) {
-            throw new UserError(mountPoint + ": no such directory");
+            throw new UserError(mountPoint + ": not a directory");
         }
         if (!nonEmpty && FuseMount.isNonEmptyDirectory(mountPoint)) {
             throw new UserError(mountPoint + " is not empty (give --nonempty to mount over it anyway)");

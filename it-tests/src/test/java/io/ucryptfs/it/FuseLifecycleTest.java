@@ -34,6 +34,35 @@ class FuseLifecycleTest extends FuseTestBase {
         assertTrue(MountTable.typeAt(mnt).isEmpty(), "something is mounted at " + mnt);
     }
 
+    /** The README's first command on a fresh machine: neither the vault nor the mount point exists yet. */
+    @Test
+    void theFirstMountMakesTheVaultAndAMissingMountPoint() throws Exception {
+        Path pass = tmp.resolve("pass");
+        Files.writeString(pass, PASS + "\n");
+        Path vault = tmp.resolve("Vault.lower");
+        Path mp = tmp.resolve("Vault");
+        Cmd.Result r = mounts.tryMount(vault, mp, List.of("--passfile", pass.toString()));
+        assertEquals(0, r.exit(), r.describe());
+        assertTrue(r.out().contains("made mount point " + mp), r.describe());
+        assertTrue(r.out().contains("made vault " + vault), r.describe());
+        assertTrue(MountTable.isFuseMount(mp), "nothing mounted at " + mp);
+        Files.writeString(mp.resolve("f"), "first");
+        mounts.umount(mp);
+        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(mp));
+        mounts.mount(vault, mp, List.of("--passfile", pass.toString()));
+        assertEquals("first", Files.readString(mp.resolve("f")));
+        mounts.umount(mp);
+
+        // a mount point whose parent is missing too: refused before any vault is made
+        Path vault2 = tmp.resolve("Other.lower");
+        Path deep = tmp.resolve("no/such/Vault");
+        Cmd.Result refused = mounts.tryMount(vault2, deep, List.of("--passfile", pass.toString()));
+        assertEquals(1, refused.exit(), refused.describe());
+        assertTrue(refused.out().contains("nor its parent"), refused.describe());
+        assertFalse(Files.exists(vault2), "a vault was made although the mount could not be");
+        assertFalse(Files.exists(deep));
+    }
+
     @Test
     void nonEmptyMountPointIsRefused() throws Exception {
         Files.writeString(mnt.resolve("keep"), "mine");
