@@ -13,9 +13,6 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * FUSE's inode-based operations over the path-based {@link CryptFileSystem}: node ids become paths
@@ -82,9 +79,7 @@ public final class FuseAdapter {
     private final Timeouts timeouts;
     private final NodeTable nodes = new NodeTable();
     private final OpenFlags flags = new OpenFlags();
-    /** Open directories: their listing, taken at the first readdir from offset 0. */
-    private final Map<Long, List<byte[]>> dirs = new ConcurrentHashMap<>();
-    private final AtomicLong nextDir = new AtomicLong(1);
+    private final OpenDirectories dirs = new OpenDirectories();
 
     /** Drops the kernel's cached pages and attributes of one node (set by {@link KernelRequests}). */
     private volatile java.util.function.LongConsumer kernelInvalidator = id -> { };
@@ -402,38 +397,18 @@ public final class FuseAdapter {
 
     // ---- directories ----
 
-    private static final byte[] DOT = {'.'};
-    private static final byte[] DOT_DOT = {'.', '.'};
-
     long opendir(long node) throws FsException {
         nodes.path(node); // a removed directory cannot be opened
-        long dh = nextDir.getAndIncrement();
-        dirs.put(dh, List.of());
-        return dh;
+        return dirs.open();
     }
 
-    /**
-     * The directory's entries as name bytes, "." and ".." first: listed anew when read from offset 0
-     * (opendir, rewinddir), else the listing that reading started with, so offsets stay valid.
-     */
+    /** The directory's entries as name bytes ({@link OpenDirectories#read}). */
     List<byte[]> readdir(long node, long dirHandle, long offset) throws FsException {
-        List<byte[]> listing = dirs.get(dirHandle);
-        if (offset == 0 || listing == null) {
-            List<String> names = fs.readdir(nodes.path(node));
-            List<byte[]> l = new ArrayList<>(names.size() + 2);
-            l.add(DOT);
-            l.add(DOT_DOT);
-            for (String n : names) {
-                l.add(NameBytes.encode(n));
-            }
-            listing = l;
-            dirs.put(dirHandle, listing);
-        }
-        return listing;
+        return dirs.read(dirHandle, offset, () -> fs.readdir(nodes.path(node)));
     }
 
     void releasedir(long dirHandle) {
-        dirs.remove(dirHandle);
+        dirs.release(dirHandle);
     }
 
     FsStats statfs() throws FsException {

@@ -184,6 +184,13 @@ final class FuseProtocol {
         putAttr(b, at + 16, a);
     }
 
+    /** fuse_open_out: the handle, its FOPEN_ flags (none: the kernel's page cache as usual), padding. */
+    static void putOpenOut(ByteBuffer b, int at, long handle, int openFlags) {
+        b.putLong(at, handle);
+        b.putInt(at + 8, openFlags);
+        b.putInt(at + 12, 0);
+    }
+
     /** Writes a fuse_kstatfs at {@code at}. */
     static void putStatfs(ByteBuffer b, int at, FsStats s) {
         b.putLong(at, s.totalBlocks());

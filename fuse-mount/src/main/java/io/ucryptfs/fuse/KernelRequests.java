@@ -442,13 +442,6 @@ final class KernelRequests {
         return send(s, unique, OPEN_OUT_SIZE);
     }
 
-    /** @param openFlags FOPEN_ bits; none for the kernel's page cache as usual */
-    private static void putOpenOut(ByteBuffer out, int at, long handle, int openFlags) {
-        out.putLong(at, handle);
-        out.putInt(at + 8, openFlags);
-        out.putInt(at + 12, 0);
-    }
-
     /** getxattr/listxattr: the size when asked for 0 bytes, ERANGE when it does not fit. */
     private void replyXattr(Scratch s, long unique, byte[] v, int size) throws FsException {
         if (size == 0) {
