@@ -55,19 +55,24 @@ public final class WriteBehind implements FileContent {
     private static final Pool<byte[]> COPIES = new Pool<>(() -> new byte[0]);
 
     private final FileContent file;
+    private final LowerSpace space;
     private final Semaphore slots = new Semaphore(DEPTH);
     /** The last queued write; each one runs after the one before. Guarded by {@code this}. */
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     /** The first error of a background write not yet reported. */
     private final AtomicReference<IOException> failed = new AtomicReference<>();
 
-    private WriteBehind(FileContent file) {
+    private WriteBehind(FileContent file, LowerSpace space) {
         this.file = file;
+        this.space = space;
     }
 
-    /** {@code file} with large writes made behind the answer; a read-only file is returned as it is. */
-    public static FileContent over(FileContent file) {
-        return file.writable() ? new WriteBehind(file) : file;
+    /**
+     * {@code file} with large writes made behind the answer while {@code space} has room for them; a
+     * read-only file is returned as it is.
+     */
+    public static FileContent over(FileContent file, LowerSpace space) {
+        return file.writable() ? new WriteBehind(file, space) : file;
     }
 
     @Override
@@ -75,7 +80,7 @@ public final class WriteBehind implements FileContent {
         int n = src.remaining();
         int kib = (n + 1023) >> 10;
         // a file cut off by a lock must refuse the write itself, not a later call
-        if (n < MIN_BYTES || file.revoked() || !BUDGET_KIB.tryAcquire(kib)) {
+        if (n < MIN_BYTES || file.revoked() || !space.roomFor(n) || !BUDGET_KIB.tryAcquire(kib)) {
             settle();
             return file.write(src, offset);
         }

@@ -1,6 +1,7 @@
 package io.ucryptfs.core.fs;
 
 import io.ucryptfs.core.file.ExtentCache;
+import io.ucryptfs.core.file.LowerSpace;
 import io.ucryptfs.core.file.FileContent;
 import io.ucryptfs.core.format.FileFormat;
 import io.ucryptfs.core.fs.LowerPaths.Reach;
@@ -62,7 +63,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.paths = new LowerPaths(lowerRoot, keys, o.lowerHandles(), pathLimit);
         this.format = keys.layout();
         this.cache = new ExtentCache(o.cacheBytes(), 4096);
-        this.opener = new LowerFileOpener(cache, o.passthrough(), o.readOnly());
+        this.opener = new LowerFileOpener(cache, LowerSpace.of(lowerRoot), o.passthrough(), o.readOnly());
         this.sizes = new PlaintextSizes(format);
         this.attributes = new LowerAttributes();
         this.moved = new MovedOpenFiles(table, paths, attributes, sizes);

@@ -3,6 +3,7 @@ package io.ucryptfs.core.fs;
 import io.ucryptfs.core.file.EncryptedFile;
 import io.ucryptfs.core.file.ExtentCache;
 import io.ucryptfs.core.file.FileContent;
+import io.ucryptfs.core.file.LowerSpace;
 import io.ucryptfs.core.file.PassthroughFile;
 import io.ucryptfs.core.file.TruncatedFileException;
 import io.ucryptfs.core.file.WriteBehind;
@@ -33,9 +34,11 @@ final class LowerFileOpener {
     private final ExtentCache cache;
     private final boolean passthrough;
     private final boolean readOnly;
+    private final LowerSpace space;
 
-    LowerFileOpener(ExtentCache cache, boolean passthrough, boolean readOnly) {
+    LowerFileOpener(ExtentCache cache, LowerSpace space, boolean passthrough, boolean readOnly) {
         this.cache = cache;
+        this.space = space;
         this.passthrough = passthrough;
         this.readOnly = readOnly;
     }
@@ -70,7 +73,7 @@ final class LowerFileOpener {
             }
             EncryptedFile f = new EncryptedFile(ch, header, cache, lower, plainPath, writable);
             f.checkComplete();
-            return WriteBehind.over(f);
+            return WriteBehind.over(f, space);
         } catch (NoKeyException e) {
             close(ch);
             log.warn("{}", e.inFile(plainPath).getMessage());
@@ -122,7 +125,7 @@ final class LowerFileOpener {
             }
             throw e;
         }
-        return WriteBehind.over(new EncryptedFile(ch, header, cache, lower, plainPath, true));
+        return WriteBehind.over(new EncryptedFile(ch, header, cache, lower, plainPath, true), space);
     }
 
     /** Opens the lower file read-write where it can, else read-only; {@code writable[0]} says which. */

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -36,7 +39,7 @@ class WriteBehindTest {
     @Test
     void largeAndSmallWritesInterleavedReadBackExactly() throws Exception {
         Path p = disk.resolve("f");
-        FileContent f = WriteBehind.over(EncryptedFileModelTest.create(p, new ExtentCache(1 << 20, 4096), "f"));
+        FileContent f = WriteBehind.over(EncryptedFileModelTest.create(p, new ExtentCache(1 << 20, 4096), "f"), LowerSpace.UNKNOWN);
         assertTrue(f instanceof WriteBehind);
         Random rnd = new Random(3);
         byte[] model = new byte[8 << 20];
@@ -72,7 +75,7 @@ class WriteBehindTest {
     void aLargeWriteIsAnsweredBeforeItIsMadeAndEveryOtherCallWaitsForIt() throws Exception {
         Memory m = new Memory();
         m.hold = new CountDownLatch(1);
-        FileContent f = WriteBehind.over(m);
+        FileContent f = WriteBehind.over(m, LowerSpace.UNKNOWN);
         assertEquals(BIG, f.write(ByteBuffer.wrap(new byte[BIG]), 0), "answered while the write is held");
         assertEquals(0, m.size, "not made yet");
         Thread release = new Thread(() -> {
@@ -84,6 +87,29 @@ class WriteBehindTest {
         release.join();
     }
 
+    /** Near a full disk the write that does not fit must fail itself: it is made before the answer. */
+    @Test
+    void nearAFullLowerFilesystemALargeWriteIsMadeBeforeTheAnswer() throws Exception {
+        Path small = Files.createDirectories(Jimfs.newFileSystem(Configuration.unix().toBuilder()
+                .setMaxSize(LowerSpace.RESERVE / 2).build()).getPath("/lower"));
+        Memory m = new Memory();
+        m.hold = new CountDownLatch(1);
+        Thread release = new Thread(() -> {
+            sleep(200);
+            m.hold.countDown();
+        });
+        release.start();
+        FileContent f = WriteBehind.over(m, LowerSpace.of(small));
+        assertEquals(BIG, f.write(ByteBuffer.wrap(new byte[BIG]), 0));
+        assertEquals(BIG, m.size, "made before the answer (which waited for the held write)");
+        release.join();
+        m.failAt = BIG;
+        m.failure = new IOException("No space left on device");
+        assertSame(m.failure, assertThrows(IOException.class, () -> f.write(ByteBuffer.wrap(new byte[BIG]), BIG)),
+                "the write that does not fit reports it");
+        f.close();
+    }
+
     @Test
     void aFailedBackgroundWriteIsReportedOnceByTheNextCallAndTheWritesQueuedAfterItAreNotMade() throws Exception {
         Memory m = new Memory();
@@ -91,7 +117,7 @@ class WriteBehindTest {
         m.failAt = BIG; // the second large write fails
         m.failure = full;
         m.hold = new CountDownLatch(1);
-        FileContent f = WriteBehind.over(m);
+        FileContent f = WriteBehind.over(m, LowerSpace.UNKNOWN);
         f.write(ByteBuffer.wrap(new byte[BIG]), 0);
         f.write(ByteBuffer.wrap(new byte[BIG]), BIG);
         m.hold.countDown();
@@ -113,7 +139,7 @@ class WriteBehindTest {
         Memory m = new Memory();
         m.failAt = 0;
         m.failure = new IOException("Input/output error");
-        FileContent f = WriteBehind.over(m);
+        FileContent f = WriteBehind.over(m, LowerSpace.UNKNOWN);
         f.write(ByteBuffer.wrap(new byte[BIG]), 0);
         assertSame(m.failure, assertThrows(IOException.class, f::close));
         assertTrue(m.closed);
@@ -122,7 +148,7 @@ class WriteBehindTest {
     @Test
     void aRevokedFileRefusesALargeWriteAtOnce() throws Exception {
         Memory m = new Memory();
-        FileContent f = WriteBehind.over(m);
+        FileContent f = WriteBehind.over(m, LowerSpace.UNKNOWN);
         f.revoke();
         assertThrows(AccessDeniedException.class, () -> f.write(ByteBuffer.wrap(new byte[BIG]), 0));
     }
@@ -131,11 +157,11 @@ class WriteBehindTest {
     void smallWritesAndReadOnlyFilesAreNotDeferred() throws Exception {
         Memory m = new Memory();
         m.hold = new CountDownLatch(0);
-        FileContent f = WriteBehind.over(m);
+        FileContent f = WriteBehind.over(m, LowerSpace.UNKNOWN);
         f.write(ByteBuffer.wrap(new byte[100]), 0);
         assertEquals(100, m.size, "made before the answer");
         m.writable = false;
-        assertSame(m, WriteBehind.over(m), "nothing to defer on a read-only file");
+        assertSame(m, WriteBehind.over(m, LowerSpace.UNKNOWN), "nothing to defer on a read-only file");
     }
 
     private static void sleep(long ms) {
