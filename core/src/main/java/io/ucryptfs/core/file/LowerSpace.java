@@ -37,13 +37,21 @@ public final class LowerSpace {
         this.store = store;
     }
 
-    /** The space of the filesystem holding {@code lowerRoot}; {@link #UNKNOWN} when it cannot be found. */
+    /**
+     * The space of the filesystem holding {@code lowerRoot}; {@link #UNKNOWN} when it cannot be found
+     * or says nothing of its size (some FUSE and network filesystems answer statfs with zeros: taken
+     * at their word, no write would ever go behind).
+     */
     public static LowerSpace of(Path lowerRoot) {
         try {
-            return new LowerSpace(Files.getFileStore(lowerRoot));
+            return of(Files.getFileStore(lowerRoot));
         } catch (IOException | RuntimeException e) {
             return UNKNOWN;
         }
+    }
+
+    static LowerSpace of(FileStore store) throws IOException {
+        return store.getTotalSpace() > 0 ? new LowerSpace(store) : UNKNOWN;
     }
 
     /** True if {@code n} more bytes surely fit behind the answer; false means: make the write at once. */

@@ -1,15 +1,19 @@
 package io.ucryptfs.core.file;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.FileStoreAttributeView;
 import org.junit.jupiter.api.Test;
 
 class LowerSpaceTest {
@@ -55,7 +59,62 @@ class LowerSpaceTest {
     }
 
     @Test
-    void aLowerFilesystemThatCannotSayTakesEveryWriteBehind() {
+    void aLowerFilesystemThatCannotSayTakesEveryWriteBehind() throws Exception {
         assertTrue(LowerSpace.UNKNOWN.roomFor(Integer.MAX_VALUE));
+        assertSame(LowerSpace.UNKNOWN, LowerSpace.of(new Zeros()), "statfs all zeros is no answer");
+        assertSame(LowerSpace.UNKNOWN, LowerSpace.of(Path.of("/no/such/lower/directory")));
+    }
+
+    /** What some FUSE and network filesystems answer to statfs. */
+    private static final class Zeros extends FileStore {
+        @Override
+        public String name() {
+            return "zeros";
+        }
+
+        @Override
+        public String type() {
+            return "fuse";
+        }
+
+        @Override
+        public boolean isReadOnly() {
+            return false;
+        }
+
+        @Override
+        public long getTotalSpace() {
+            return 0;
+        }
+
+        @Override
+        public long getUsableSpace() {
+            return 0;
+        }
+
+        @Override
+        public long getUnallocatedSpace() {
+            return 0;
+        }
+
+        @Override
+        public boolean supportsFileAttributeView(Class<? extends FileAttributeView> type) {
+            return false;
+        }
+
+        @Override
+        public boolean supportsFileAttributeView(String name) {
+            return false;
+        }
+
+        @Override
+        public <V extends FileStoreAttributeView> V getFileStoreAttributeView(Class<V> type) {
+            return null;
+        }
+
+        @Override
+        public Object getAttribute(String attribute) {
+            return null; // not asked by LowerSpace
+        }
     }
 }
