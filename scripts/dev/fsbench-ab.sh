@@ -13,7 +13,7 @@ SHARED=$(cd "$(dirname "$0")/../../../shared/bench" && pwd)
 W=${FSBENCH_WORKLOADS:-small untar}
 mkdir -p "$D"
 steps() { FSBENCH_WORKLOADS="$W" bash "$SHARED/fsbench.sh" "$1" x 2>/dev/null \
-    | grep -v "_files\|sha256\|_r[0-9]\|_min\|_max" | awk '{printf "%s=%s ", $2, $3}'; }
+    | grep -v "_files\|tar_sha256\|_r[0-9]\|_min\|_max" | awk '{printf "%s=%s ", $2, $3}'; }
 for _ in $(seq "${N:-3}"); do
     for ab in A B; do
         if [ "$ab" = A ]; then v=$A; opts=${A_OPTS:-}; else v=$B; opts=${B_OPTS:-}; fi

@@ -7,6 +7,9 @@
 #   g: gocryptfs's (4,146 bytes, a gocryptfs.diriv a directory),
 # and encrypted names of 84 characters (eCryptfs FNEK, a short name) or 22 (gocryptfs). Times the
 # creates, a cold stat walk and the rm, two rounds. Root (drop_caches). docs/performance.md, session 6.
+# Caveat (session 8): the stat walk's `xargs stat` runs stat once per 128 KiB of paths, so long
+# lower names mean more stat processes (11 against 4 here, ~2.3 ms each): its gap between name
+# lengths is mostly that, not the disk. `find` alone shows the directory blocks' share.
 set -euo pipefail
 D=${1:-/var/tmp/lower-layout}
 mk() {
