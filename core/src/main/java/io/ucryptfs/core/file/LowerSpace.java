@@ -66,6 +66,8 @@ public final class LowerSpace {
             grant.set(0);
             return false; // cannot tell: the write made at once reports its own error
         }
+        // writers racing here may each statfs and set the grant, dropping the others' few draws from it:
+        // at most a write each, which the reserve's room for metadata covers
         long g = (free - RESERVE) / 2;
         if (g < n) {
             grant.set(0);

@@ -1,8 +1,8 @@
 package io.ucryptfs.core.fs;
 
 import io.ucryptfs.core.file.ExtentCache;
-import io.ucryptfs.core.file.LowerSpace;
 import io.ucryptfs.core.file.FileContent;
+import io.ucryptfs.core.file.LowerSpace;
 import io.ucryptfs.core.format.FileFormat;
 import io.ucryptfs.core.fs.LowerPaths.Reach;
 import io.ucryptfs.core.fs.OpenFileTable.Handle;
