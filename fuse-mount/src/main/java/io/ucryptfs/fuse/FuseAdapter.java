@@ -80,6 +80,7 @@ public final class FuseAdapter {
     private final NodeTable nodes = new NodeTable();
     private final OpenFlags flags = new OpenFlags();
     private final OpenDirectories dirs = new OpenDirectories();
+    private final DirectoryReadAhead readAhead;
 
     /** Drops the kernel's cached pages and attributes of one node (set by {@link KernelRequests}). */
     private volatile java.util.function.LongConsumer kernelInvalidator = id -> { };
@@ -87,6 +88,7 @@ public final class FuseAdapter {
     public FuseAdapter(CryptFileSystem fs, Timeouts timeouts) {
         this.fs = fs;
         this.timeouts = timeouts;
+        this.readAhead = new DirectoryReadAhead(fs);
     }
 
     void kernelInvalidator(java.util.function.LongConsumer invalidator) {
@@ -160,6 +162,7 @@ public final class FuseAdapter {
             }
         }
         FileAttributes[] attrs = ListingAttributes.read(n, i -> paths[i] == null ? null : fs.getattr(paths[i]));
+        readAhead.subdirectories(paths, attrs);
         List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Entry e = null;

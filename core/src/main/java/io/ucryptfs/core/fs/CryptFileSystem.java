@@ -30,6 +30,13 @@ public interface CryptFileSystem extends AutoCloseable {
     /** The plaintext names in a directory, without "." and "..". Undecryptable lower names are skipped. */
     List<String> readdir(String path) throws FsException;
 
+    /**
+     * A hint that directory {@code path} is likely to be listed soon: its lower entries are read, so
+     * that the lower filesystem has them cached, and nothing is decrypted or returned. Failures are
+     * ignored (the directory went, the mount is locked): the listing itself will say.
+     */
+    void readAhead(String path);
+
     /** Creates a new empty regular file (fails with EEXIST) and opens it read-write. */
     default long create(String path, int mode) throws FsException {
         return create(path, mode, Owner.DAEMON);

@@ -50,6 +50,23 @@ final class DirectoryListing {
         }
     }
 
+    /**
+     * Reads the lower entries of directory {@code path} and drops them: the lower filesystem then has the
+     * directory's blocks cached for the listing that follows. Why: an eCryptfs name is 84 characters
+     * and more, so a lower directory of 50 files takes an index and two leaf blocks where gocryptfs's
+     * takes one, and ext4 reads an indexed directory's blocks one after the other; a cold walk waited
+     * for them directory by directory (docs/performance.md, session 8).
+     */
+    void readAhead(String path) {
+        try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
+            for (Path ignored : ds) {
+                // reading is the point
+            }
+        } catch (IOException | RuntimeException e) {
+            log.trace("read-ahead of {} not made: {}", path, e.toString());
+        }
+    }
+
     private List<String> list(String path, NameCipher names, BiConsumer<String, String> undecryptable)
             throws FsException {
         List<String> out = new ArrayList<>();

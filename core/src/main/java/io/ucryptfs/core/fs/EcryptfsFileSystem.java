@@ -144,6 +144,11 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     }
 
     @Override
+    public void readAhead(String path) {
+        listing.readAhead(path);
+    }
+
+    @Override
     public void mkdir(String path, int mode, Owner owner) throws FsException {
         writable(path);
         try (Reach lower = paths.reach(path)) {

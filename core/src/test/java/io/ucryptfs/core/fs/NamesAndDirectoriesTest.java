@@ -96,6 +96,29 @@ class NamesAndDirectoriesTest {
         }
     }
 
+    /** A hint: it changes nothing, and a path it cannot read (gone, a file, undecryptable) is no error. */
+    @Test
+    void readAheadOfADirectoryChangesNothingAndIgnoresWhatItCannotRead() throws Exception {
+        Path lower = newLower();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            fs.mkdir("/d", 0755);
+            fs.mkdir("/d/e", 0755);
+            writeFile(fs, "/d/e/f", bytes("f"));
+            List<String> before;
+            try (Stream<Path> s = Files.walk(lower)) {
+                before = s.map(Path::toString).sorted().toList();
+            }
+            for (String p : List.of("/d", "/d/e", "/", "/d/e/f", "/missing", "/d/missing/deeper")) {
+                fs.readAhead(p);
+            }
+            try (Stream<Path> s = Files.walk(lower)) {
+                assertEquals(before, s.map(Path::toString).sorted().toList());
+            }
+            assertEquals(List.of("e"), fs.readdir("/d"));
+            assertEquals(List.of("f"), fs.readdir("/d/e"));
+        }
+    }
+
     @Test
     void undecryptableLowerNamesAreSkipped() throws Exception {
         Path lower = newLower();

@@ -1,0 +1,103 @@
+package io.ucryptfs.fuse;
+
+import io.ucryptfs.core.fs.CryptFileSystem;
+import io.ucryptfs.core.fs.FileAttributes;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Reads ahead the lower directories of the subdirectories a listing shows ({@link CryptFileSystem#readAhead}),
+ * on background threads, while the kernel is still busy with the listing: a walk ({@code find},
+ * {@code tar c}, {@code rsync}, {@code du}, {@code rm -rf}) lists them next, and finds their blocks cached.
+ *
+ * <p>Why: a cold walk lists directory after directory, and each listing waited for the lower
+ * directory's blocks, which ext4 reads one after the other; an eCryptfs directory of 50 files is an
+ * index and two leaf blocks where gocryptfs's is one, its names being 84 characters and more. Read
+ * ahead, those reads overlap the walk's other work (a cold {@code find | xargs stat} of 5,000 files:
+ * docs/performance.md, session 8).
+ *
+ * <p>Only while it pays: when {@link #WARM_AFTER} read-aheads in a row found their directory cached
+ * (done in less than {@link #CACHED_NANOS}), the tree is warm and reading ahead is only work taken from
+ * the walk's two cores; then one hint in {@link #SAMPLE} is still followed, and the first that has to
+ * wait for the disk turns read-ahead back on. Bounded: the first {@link #PER_LISTING} subdirectories
+ * of a listing page, {@link #QUEUE} waiting (past that, hints are dropped), {@link #THREADS_MAX} threads.
+ *
+ * <p>Several threads, because the disk takes several requests at once and a walk's next directories
+ * are known together: a listing of 10 subdirectories hands out 10 hints at once. With one thread the
+ * walk caught up with it at the first subdirectory and then waited for the same reads it would have
+ * made itself (session 8: no gain in fsbench's stat step); here a virtio disk did 26.7k 4 KiB reads
+ * a second for one reader and 55.7k for four.
+ */
+final class DirectoryReadAhead {
+    static final int PER_LISTING = 32;
+    static final int QUEUE = 64;
+    /** A read-ahead done faster than this found the directory cached (a cold one waits for the disk). */
+    static final long CACHED_NANOS = 200_000;
+    static final int WARM_AFTER = 8;
+    static final int SAMPLE = 16;
+    /** Read-aheads at once; they wait for the disk, not for a core. */
+    static final int THREADS_MAX = 4;
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final CryptFileSystem fs;
+    private final ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS_MAX, THREADS_MAX, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE), r -> {
+                Thread t = new Thread(r, "ucryptfs-read-ahead-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.DiscardPolicy());
+    /** Read-aheads in a row that found their directory cached. */
+    private final AtomicInteger cachedInARow = new AtomicInteger();
+    /** Hints seen while warm, to follow one in {@link #SAMPLE}. */
+    private final AtomicInteger warmHints = new AtomicInteger();
+
+    DirectoryReadAhead(CryptFileSystem fs) {
+        this.fs = fs;
+        threads.allowCoreThreadTimeOut(true);
+    }
+
+    /** Reads ahead the directories among {@code paths} (their attributes in {@code attrs}; nulls skipped). */
+    void subdirectories(String[] paths, FileAttributes[] attrs) {
+        int hinted = 0;
+        for (int i = 0; i < paths.length && hinted < PER_LISTING; i++) {
+            if (paths[i] != null && attrs[i] != null && attrs[i].isDirectory()) {
+                hinted++;
+                if (warm() && warmHints.incrementAndGet() % SAMPLE != 0) {
+                    continue;
+                }
+                String dir = paths[i];
+                threads.execute(() -> readAhead(dir));
+            }
+        }
+    }
+
+    private void readAhead(String dir) {
+        long start = System.nanoTime();
+        fs.readAhead(dir);
+        if (System.nanoTime() - start < CACHED_NANOS) {
+            cachedInARow.incrementAndGet();
+        } else {
+            cachedInARow.set(0);
+        }
+    }
+
+    /** Whether the last read-aheads found everything cached. */
+    boolean warm() {
+        return cachedInARow.get() >= WARM_AFTER;
+    }
+
+    /** Read-aheads made so far (tests). */
+    long made() {
+        return threads.getCompletedTaskCount();
+    }
+
+    /** Waits until every hint given so far is done or dropped (tests). */
+    void awaitIdle() throws InterruptedException {
+        while (threads.getCompletedTaskCount() < threads.getTaskCount()) {
+            Thread.sleep(5);
+        }
+    }
+}
