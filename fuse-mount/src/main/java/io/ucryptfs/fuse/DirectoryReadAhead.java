@@ -6,6 +6,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * Reads ahead the lower directories of the subdirectories a listing shows ({@link CryptFileSystem#readAhead}),
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * docs/performance.md, session 8).
  *
  * <p>Only while it pays: when {@link #WARM_AFTER} read-aheads in a row found their directory cached
- * (done in less than {@link #CACHED_NANOS}), the tree is warm and reading ahead is only work taken from
+ * (no byte read from the disk, {@link ThreadDiskReads}; where the system does not count that, done in
+ * less than {@link #CACHED_NANOS}), the tree is warm and reading ahead is only work taken from
  * the walk's two cores; then one hint in {@link #SAMPLE} is still followed, and the first that has to
  * wait for the disk turns read-ahead back on. Bounded: the first {@link #PER_LISTING} subdirectories
  * of a listing page, {@link #QUEUE} waiting (past that, hints are dropped), {@link #THREADS_MAX} threads.
@@ -33,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class DirectoryReadAhead {
     static final int PER_LISTING = 32;
     static final int QUEUE = 64;
-    /** A read-ahead done faster than this found the directory cached (a cold one waits for the disk). */
+    /** Where disk reads are not counted: a read-ahead done faster than this found the directory cached. */
     static final long CACHED_NANOS = 200_000;
     static final int WARM_AFTER = 8;
     static final int SAMPLE = 16;
@@ -43,6 +45,8 @@ final class DirectoryReadAhead {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final CryptFileSystem fs;
+    /** The calling thread's bytes read from the disk so far, -1 when unknown ({@link ThreadDiskReads#current}). */
+    private final LongSupplier diskReads;
     private final ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS_MAX, THREADS_MAX, 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(QUEUE), r -> {
                 Thread t = new Thread(r, "ucryptfs-read-ahead-" + THREADS.incrementAndGet());
@@ -55,7 +59,12 @@ final class DirectoryReadAhead {
     private final AtomicInteger warmHints = new AtomicInteger();
 
     DirectoryReadAhead(CryptFileSystem fs) {
+        this(fs, ThreadDiskReads::current);
+    }
+
+    DirectoryReadAhead(CryptFileSystem fs, LongSupplier diskReads) {
         this.fs = fs;
+        this.diskReads = diskReads;
         threads.allowCoreThreadTimeOut(true);
     }
 
@@ -75,9 +84,13 @@ final class DirectoryReadAhead {
     }
 
     private void readAhead(String dir) {
+        long readBefore = diskReads.getAsLong();
         long start = System.nanoTime();
         fs.readAhead(dir);
-        if (System.nanoTime() - start < CACHED_NANOS) {
+        long took = System.nanoTime() - start;
+        long readAfter = readBefore < 0 ? -1 : diskReads.getAsLong();
+        boolean cached = readAfter >= 0 ? readAfter == readBefore : took < CACHED_NANOS;
+        if (cached) {
             cachedInARow.incrementAndGet();
         } else {
             cachedInARow.set(0);

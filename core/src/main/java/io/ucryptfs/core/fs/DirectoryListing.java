@@ -59,8 +59,14 @@ final class DirectoryListing {
      */
     void readAhead(String path) {
         try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
-            for (Path ignored : ds) {
-                // reading is the point
+            for (Path child : ds) {
+                if (UnixStat.handles(child)) {
+                    try {
+                        UnixStat.lstat(child); // the inode too, for the listing's attributes
+                    } catch (IOException e) {
+                        // gone meanwhile
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
             log.trace("read-ahead of {} not made: {}", path, e.toString());
