@@ -188,6 +188,9 @@ public final class JitWarmUp implements Runnable {
             }
         }
         send(GETATTR, dir, 0, 0, 0L);
+        // as a walk: the parent's listing shows the directory, which is read ahead (DirectoryReadAhead:
+        // the lower listing and an lstat of each of the round's files, on another thread)
+        list(NodeTable.ROOT);
         list(dir);
         for (int i = 0; i < FILES; i++) {
             long node = entry(send(LOOKUP, dir, "f" + i));
