@@ -31,8 +31,9 @@ public interface CryptFileSystem extends AutoCloseable {
     List<String> readdir(String path) throws FsException;
 
     /**
-     * A hint that directory {@code path} is likely to be listed soon: its lower entries are read, so
-     * that the lower filesystem has them cached, and nothing is decrypted or returned. Failures are
+     * A hint that directory {@code path} is likely to be listed soon: its lower entries and their
+     * inodes are read (the first thousand or so), so that the lower filesystem has them cached, and
+     * nothing is decrypted or returned. Failures are
      * ignored (the directory went, the mount is locked): the listing itself will say.
      */
     void readAhead(String path);

@@ -25,6 +25,8 @@ final class DirectoryListing {
     private static final Logger log = LoggerFactory.getLogger(DirectoryListing.class);
     /** Bounds {@link #reported}: a huge tree of foreign names must not grow the heap without end. */
     private static final int MAX_REPORTED = 10_000;
+    /** The entries a read-ahead reads at most ({@link #readAhead}). */
+    static final int READ_AHEAD_ENTRIES = 1_024;
 
     private final LowerPaths paths;
     private final MountKeys keys;
@@ -51,15 +53,21 @@ final class DirectoryListing {
     }
 
     /**
-     * Reads the lower entries of directory {@code path} and drops them: the lower filesystem then has the
-     * directory's blocks cached for the listing that follows. Why: an eCryptfs name is 84 characters
-     * and more, so a lower directory of 50 files takes an index and two leaf blocks where gocryptfs's
-     * takes one, and ext4 reads an indexed directory's blocks one after the other; a cold walk waited
-     * for them directory by directory (docs/performance.md, session 8).
+     * Reads the lower entries of directory {@code path} and the inode of each, and drops them: the lower
+     * filesystem then has the directory's blocks and inodes cached for the listing that follows. Why:
+     * an eCryptfs name is 84 characters and more, so a lower directory of 50 files takes an index and
+     * two leaf blocks where gocryptfs's takes one, and ext4 reads an indexed directory's blocks one
+     * after the other; a cold walk waited for them directory by directory (docs/performance.md,
+     * sessions 8 and 9). At most {@link #READ_AHEAD_ENTRIES}: a hint must not cost a whole mail
+     * folder of 100,000 files when the listing that follows reads its first pages from the cache anyway.
      */
     void readAhead(String path) {
+        int entries = 0;
         try (Reach lower = paths.reach(path); DirectoryStream<Path> ds = Files.newDirectoryStream(lower.at())) {
             for (Path child : ds) {
+                if (++entries > READ_AHEAD_ENTRIES) {
+                    break;
+                }
                 if (UnixStat.handles(child)) {
                     try {
                         UnixStat.lstat(child); // the inode too, for the listing's attributes
