@@ -102,11 +102,6 @@ final class DirectoryReadAhead {
         return cachedInARow.get() >= WARM_AFTER;
     }
 
-    /** Read-aheads made so far (tests). */
-    long made() {
-        return threads.getCompletedTaskCount();
-    }
-
     /** Waits until every hint given so far is done or dropped (tests). */
     void awaitIdle() throws InterruptedException {
         while (threads.getCompletedTaskCount() < threads.getTaskCount()) {
