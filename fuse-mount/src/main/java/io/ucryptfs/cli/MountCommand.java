@@ -196,7 +196,8 @@ public final class MountCommand implements Callable<Integer> {
     private int serve(MountOptions.Builder o, Pkcs11Uri token, PrintStream ready) throws Exception {
         MountOptions options = o.cacheBytes(Sizes.parse(cacheSize)).readOnly(readOnly)
                 .specialNodes(new io.ucryptfs.fuse.LibcSpecialNodes())
-                .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create()).build();
+                .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create())
+                .pageCacheAdvice(io.ucryptfs.fuse.LibcPageCacheAdvice.create()).build();
         CryptFileSystem fs;
         try {
             fs = EcryptfsFileSystem.open(lower, options);

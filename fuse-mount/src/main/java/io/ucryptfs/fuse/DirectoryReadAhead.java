@@ -6,7 +6,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 
 /**
  * Reads ahead the lower directories of the subdirectories a listing shows ({@link CryptFileSystem#readAhead}),
@@ -19,12 +18,9 @@ import java.util.function.LongSupplier;
  * ahead, those reads overlap the walk's other work (a cold {@code find | xargs stat} of 5,000 files:
  * docs/performance.md, session 8).
  *
- * <p>Only while it pays: when {@link #WARM_AFTER} read-aheads in a row found their directory cached
- * (no byte read from the disk, {@link ThreadDiskReads}; where the system does not count that, done in
- * less than {@link #CACHED_NANOS}), the tree is warm and reading ahead is only work taken from
- * the walk's two cores; then one hint in {@link #SAMPLE} is still followed, and the first that has to
- * wait for the disk turns read-ahead back on. Bounded: the first {@link #PER_LISTING} subdirectories
- * of a listing page, {@link #QUEUE} waiting (past that, hints are dropped), {@link #THREADS_MAX} threads.
+ * <p>Only while it pays: once read-aheads find their directories cached, most hints are dropped
+ * ({@link ReadAheadBackOff}). Bounded: the first {@link #PER_LISTING} subdirectories of a listing page,
+ * {@link #QUEUE} waiting (past that, hints are dropped), {@link #THREADS_MAX} threads.
  *
  * <p>Several threads, because the disk takes several requests at once and a walk's next directories
  * are known together: a listing of 10 subdirectories hands out 10 hints at once. With one thread the
@@ -35,36 +31,27 @@ import java.util.function.LongSupplier;
 final class DirectoryReadAhead {
     static final int PER_LISTING = 32;
     static final int QUEUE = 64;
-    /** Where disk reads are not counted: a read-ahead done faster than this found the directory cached. */
-    static final long CACHED_NANOS = 200_000;
-    static final int WARM_AFTER = 8;
-    static final int SAMPLE = 16;
     /** Read-aheads at once; they wait for the disk, not for a core. */
     static final int THREADS_MAX = 4;
 
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final CryptFileSystem fs;
-    /** The calling thread's bytes read from the disk so far, -1 when unknown ({@link ThreadDiskReads#current}). */
-    private final LongSupplier diskReads;
+    private final ReadAheadBackOff backOff;
     private final ThreadPoolExecutor threads = new ThreadPoolExecutor(THREADS_MAX, THREADS_MAX, 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(QUEUE), r -> {
                 Thread t = new Thread(r, "ucryptfs-read-ahead-" + THREADS.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             }, new ThreadPoolExecutor.DiscardPolicy());
-    /** Read-aheads in a row that found their directory cached. */
-    private final AtomicInteger cachedInARow = new AtomicInteger();
-    /** Hints seen while warm, to follow one in {@link #SAMPLE}. */
-    private final AtomicInteger warmHints = new AtomicInteger();
 
     DirectoryReadAhead(CryptFileSystem fs) {
-        this(fs, ThreadDiskReads::current);
+        this(fs, new ReadAheadBackOff());
     }
 
-    DirectoryReadAhead(CryptFileSystem fs, LongSupplier diskReads) {
+    DirectoryReadAhead(CryptFileSystem fs, ReadAheadBackOff backOff) {
         this.fs = fs;
-        this.diskReads = diskReads;
+        this.backOff = backOff;
         threads.allowCoreThreadTimeOut(true);
     }
 
@@ -74,32 +61,18 @@ final class DirectoryReadAhead {
         for (int i = 0; i < paths.length && hinted < PER_LISTING; i++) {
             if (paths[i] != null && attrs[i] != null && attrs[i].isDirectory()) {
                 hinted++;
-                if (warm() && warmHints.incrementAndGet() % SAMPLE != 0) {
+                if (backOff.skip()) {
                     continue;
                 }
                 String dir = paths[i];
-                threads.execute(() -> readAhead(dir));
+                threads.execute(() -> backOff.measure(() -> fs.readAhead(dir)));
             }
         }
     }
 
-    private void readAhead(String dir) {
-        long readBefore = diskReads.getAsLong();
-        long start = System.nanoTime();
-        fs.readAhead(dir);
-        long took = System.nanoTime() - start;
-        long readAfter = readBefore < 0 ? -1 : diskReads.getAsLong();
-        boolean cached = readAfter >= 0 ? readAfter == readBefore : took < CACHED_NANOS;
-        if (cached) {
-            cachedInARow.incrementAndGet();
-        } else {
-            cachedInARow.set(0);
-        }
-    }
-
-    /** Whether the last read-aheads found everything cached. */
+    /** Whether the last read-aheads found their directories cached ({@link ReadAheadBackOff#warm}). */
     boolean warm() {
-        return cachedInARow.get() >= WARM_AFTER;
+        return backOff.warm();
     }
 
     /** Waits until every hint given so far is done or dropped (tests). */

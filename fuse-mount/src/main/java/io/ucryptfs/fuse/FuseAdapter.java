@@ -81,6 +81,7 @@ public final class FuseAdapter {
     private final OpenFlags flags = new OpenFlags();
     private final OpenDirectories dirs = new OpenDirectories();
     private final DirectoryReadAhead readAhead;
+    private final FileReadAhead fileReadAhead;
 
     /** Drops the kernel's cached pages and attributes of one node (set by {@link KernelRequests}). */
     private volatile java.util.function.LongConsumer kernelInvalidator = id -> { };
@@ -89,6 +90,7 @@ public final class FuseAdapter {
         this.fs = fs;
         this.timeouts = timeouts;
         this.readAhead = new DirectoryReadAhead(fs);
+        this.fileReadAhead = new FileReadAhead(fs);
     }
 
     void kernelInvalidator(java.util.function.LongConsumer invalidator) {
@@ -146,7 +148,7 @@ public final class FuseAdapter {
      * threads ({@link ListingAttributes}); null for "." and "..", and for a name that cannot be answered
      * (gone meanwhile): then the kernel gets the name alone.
      */
-    List<Entry> listed(long parent, List<byte[]> names) {
+    List<Entry> listed(long parent, List<byte[]> names, long first) {
         int n = names.size();
         String[] decoded = new String[n];
         String[] paths = new String[n];
@@ -163,6 +165,13 @@ public final class FuseAdapter {
         }
         FileAttributes[] attrs = ListingAttributes.read(n, i -> paths[i] == null ? null : fs.getattr(paths[i]));
         readAhead.subdirectories(paths, attrs);
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (attrs[i] != null && attrs[i].isRegularFile()) {
+                files.add(decoded[i]);
+            }
+        }
+        listedNames(parent, first, files);
         List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Entry e = null;
@@ -176,6 +185,29 @@ public final class FuseAdapter {
             out.add(e);
         }
         return out;
+    }
+
+    /**
+     * Names of a listing without attributes (READDIR): told to the file read-ahead, types unknown.
+     *
+     * @param first the listing's index of the first name
+     */
+    void listedWithoutAttributes(long parent, List<byte[]> names, long first) {
+        List<String> decoded = new ArrayList<>(names.size());
+        for (byte[] name : names) {
+            if (!RequestFields.dot(name)) {
+                decoded.add(NameBytes.decode(name));
+            }
+        }
+        listedNames(parent, first, decoded);
+    }
+
+    private void listedNames(long parent, long first, List<String> names) {
+        try {
+            fileReadAhead.listed(nodes.path(parent), first, names);
+        } catch (FsException e) {
+            // the directory is gone: nothing to read ahead
+        }
     }
 
     /** The kernel did not take an entry we answered (the request was interrupted): undo its lookup. */
@@ -348,7 +380,11 @@ public final class FuseAdapter {
 
     long open(long node, int requested) throws FsException {
         int effective = flags.effective(requested);
-        long h = fs.open(nodes.path(node), OpenFlags.mode(effective));
+        String path = nodes.path(node);
+        if (OpenFlags.mode(effective).canRead() && !OpenFlags.truncates(effective)) {
+            fileReadAhead.opened(path); // before the open: the next files are read while it reads this one's header
+        }
+        long h = fs.open(path, OpenFlags.mode(effective));
         if (OpenFlags.truncates(effective)) {
             try {
                 fs.ftruncate(h, 0);

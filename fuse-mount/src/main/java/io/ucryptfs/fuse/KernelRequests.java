@@ -334,14 +334,17 @@ final class KernelRequests {
         List<byte[]> names = fs.readdir(node, dh, offset);
         int limit = OUT_HEADER + Math.min(size, s.out.capacity() - OUT_HEADER);
         int used = OUT_HEADER;
-        for (long i = Math.max(offset, 0); i < names.size(); i++) {
+        int first = (int) Math.min(Math.max(offset, 0), names.size());
+        int end = first;
+        for (; end < names.size(); end++) {
             // DT_UNKNOWN and no inode number: the type comes with the lookup
-            int n = putDirent(s.out, used, limit, names.get((int) i), i + 1, UNKNOWN_INO, 0);
+            int n = putDirent(s.out, used, limit, names.get(end), end + 1, UNKNOWN_INO, 0);
             if (n == 0) {
                 break;
             }
             used += n;
         }
+        fs.listedWithoutAttributes(node, names.subList(first, end), first);
         send(s, unique, used - OUT_HEADER);
     }
 
@@ -365,7 +368,7 @@ final class KernelRequests {
                 break;
             }
         }
-        List<FuseAdapter.Entry> entries = fs.listed(node, names.subList(first, end));
+        List<FuseAdapter.Entry> entries = fs.listed(node, names.subList(first, end), first);
         for (long i = first; i < end; i++) {
             byte[] name = names.get((int) i);
             FuseAdapter.Entry e = entries.get((int) i - first);

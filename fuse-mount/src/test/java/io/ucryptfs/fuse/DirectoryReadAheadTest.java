@@ -27,6 +27,8 @@ class DirectoryReadAheadTest {
     /** Bytes a read-ahead "reads from the disk", counted per thread as /proc/thread-self/io does. */
     private volatile long diskBytes;
     private final ThreadLocal<long[]> threadReadBytes = ThreadLocal.withInitial(() -> new long[1]);
+    /** Each thread's clock: it moves only by the read-aheads' {@link #diskNanos}, so a busy machine cannot make a cached one look slow. */
+    private final ThreadLocal<long[]> threadClock = ThreadLocal.withInitial(() -> new long[1]);
 
     private CryptFileSystem fs() {
         return (CryptFileSystem) Proxy.newProxyInstance(CryptFileSystem.class.getClassLoader(),
@@ -34,6 +36,7 @@ class DirectoryReadAheadTest {
                     if (method.getName().equals("readAhead")) {
                         readAhead.add((String) args[0]);
                         threadReadBytes.get()[0] += diskBytes;
+                        threadClock.get()[0] += diskNanos;
                         if (diskNanos > 0) {
                             LockSupport.parkNanos(diskNanos);
                         }
@@ -45,12 +48,12 @@ class DirectoryReadAheadTest {
 
     /** Disk reads not counted (not Linux): the read-ahead's time tells cold from cached. */
     private DirectoryReadAhead timed() {
-        return new DirectoryReadAhead(fs(), () -> -1);
+        return new DirectoryReadAhead(fs(), new ReadAheadBackOff(() -> -1, () -> threadClock.get()[0]));
     }
 
     /** Disk reads counted per thread, as on Linux. */
     private DirectoryReadAhead counted() {
-        return new DirectoryReadAhead(fs(), () -> threadReadBytes.get()[0]);
+        return new DirectoryReadAhead(fs(), new ReadAheadBackOff(() -> threadReadBytes.get()[0], () -> threadClock.get()[0]));
     }
 
     /** The paths read ahead, sorted: several threads take the hints, so they finish in any order. */
@@ -73,7 +76,7 @@ class DirectoryReadAheadTest {
 
     @Test
     void onlyTheSubdirectoriesOfAListingAreReadAheadAndAtMostPerListing() throws Exception {
-        diskNanos = 2 * DirectoryReadAhead.CACHED_NANOS;
+        diskNanos = 2 * ReadAheadBackOff.CACHED_NANOS;
         DirectoryReadAhead ra = timed();
         ra.subdirectories(new String[] {null, null, "/a/d", "/a/f", "/a/gone", "/a/e"},
                 new FileAttributes[] {null, null, DIR, FILE, null, DIR});
@@ -107,10 +110,10 @@ class DirectoryReadAheadTest {
         assertTrue(ra.warm());
         int hints = 2 * listings;
         int made = readAhead.size();
-        assertTrue(made >= DirectoryReadAhead.WARM_AFTER && made <= DirectoryReadAhead.WARM_AFTER + hints / DirectoryReadAhead.SAMPLE + 1,
+        assertTrue(made >= ReadAheadBackOff.WARM_AFTER && made <= ReadAheadBackOff.WARM_AFTER + hints / ReadAheadBackOff.SAMPLE + 1,
                 made + " of " + hints + " hints followed on a warm tree");
 
-        diskNanos = 2 * DirectoryReadAhead.CACHED_NANOS; // caches dropped
+        diskNanos = 2 * ReadAheadBackOff.CACHED_NANOS; // caches dropped
         for (int l = 0; l < listings && ra.warm(); l++) {
             ra.subdirectories(new String[] {"/c/" + l}, new FileAttributes[] {DIR});
             ra.awaitIdle();
@@ -131,8 +134,8 @@ class DirectoryReadAheadTest {
     void countedDiskReadsTellColdFromCachedWhateverTheTime() throws Exception {
         DirectoryReadAhead ra = counted();
         diskBytes = 0;
-        diskNanos = 2 * DirectoryReadAhead.CACHED_NANOS; // slow, but nothing read from the disk
-        for (int l = 0; l < DirectoryReadAhead.WARM_AFTER; l++) {
+        diskNanos = 2 * ReadAheadBackOff.CACHED_NANOS; // slow, but nothing read from the disk
+        for (int l = 0; l < ReadAheadBackOff.WARM_AFTER; l++) {
             ra.subdirectories(new String[] {"/slow/" + l}, new FileAttributes[] {DIR});
             ra.awaitIdle();
         }
@@ -140,7 +143,7 @@ class DirectoryReadAheadTest {
 
         diskNanos = 0;
         diskBytes = 4096; // quick, but read from the disk
-        for (int l = 0; l < 2 * DirectoryReadAhead.SAMPLE && ra.warm(); l++) {
+        for (int l = 0; l < 2 * ReadAheadBackOff.SAMPLE && ra.warm(); l++) {
             ra.subdirectories(new String[] {"/quick/" + l}, new FileAttributes[] {DIR});
             ra.awaitIdle();
         }

@@ -38,6 +38,15 @@ public interface CryptFileSystem extends AutoCloseable {
      */
     void readAhead(String path);
 
+    /**
+     * A hint that regular file {@code path} is likely to be opened and read soon: the lower filesystem
+     * is asked to start reading its first bytes (header and first extents) into its page cache, and
+     * this returns without waiting for them. Nothing is decrypted. Failures are ignored (the file went,
+     * the mount is locked, it is not a regular file); without {@link MountOptions#pageCacheAdvice} it
+     * does nothing.
+     */
+    void prefetch(String path);
+
     /** Creates a new empty regular file (fails with EEXIST) and opens it read-write. */
     default long create(String path, int mode) throws FsException {
         return create(path, mode, Owner.DAEMON);

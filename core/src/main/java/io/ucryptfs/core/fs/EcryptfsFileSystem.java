@@ -52,6 +52,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final MovedOpenFiles moved;
     private final NewNodeOwnership ownership;
     private final DirectoryListing listing;
+    private final FilePrefetch prefetch;
     private final SymlinkTargets symlinks;
     private final UserXattrs xattrs;
     private final FileTimes times;
@@ -69,6 +70,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
         this.ownership = new NewNodeOwnership(paths, attributes);
         this.listing = new DirectoryListing(paths, keys);
+        this.prefetch = new FilePrefetch(paths, attributes, o.pageCacheAdvice());
         this.symlinks = new SymlinkTargets(keys);
         this.xattrs = new UserXattrs(attributes, format.headerXattrName());
         this.times = new FileTimes(attributes, table, sizes, o.specialNodes());
@@ -146,6 +148,11 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     @Override
     public void readAhead(String path) {
         listing.readAhead(path);
+    }
+
+    @Override
+    public void prefetch(String path) {
+        prefetch.prefetch(path);
     }
 
     @Override

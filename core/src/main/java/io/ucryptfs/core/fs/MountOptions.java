@@ -20,6 +20,7 @@ public final class MountOptions {
     private final boolean readOnly;
     private final SpecialNodes specialNodes;
     private final LowerHandles lowerHandles;
+    private final PageCacheAdvice pageCacheAdvice;
     private final NewFileKeys newFileKeys;
 
     private MountOptions(Builder b) {
@@ -32,6 +33,7 @@ public final class MountOptions {
         this.readOnly = b.readOnly;
         this.specialNodes = b.specialNodes;
         this.lowerHandles = b.lowerHandles;
+        this.pageCacheAdvice = b.pageCacheAdvice;
         this.newFileKeys = b.newFileKeys;
         if (newFileKeys.usesPublicKeys() && keys.publicKeys().isEmpty()) {
             throw new IllegalArgumentException("new files are to be wrapped by a public key (" + newFileKeys
@@ -53,7 +55,7 @@ public final class MountOptions {
     public Builder withKeys(KeyRing other) {
         return builder(other).keyBytes(keyBytes).encryptNames(encryptNames).headerInXattr(headerInXattr)
                 .passthrough(passthrough).cacheBytes(cacheBytes).readOnly(readOnly).specialNodes(specialNodes)
-                .lowerHandles(lowerHandles);
+                .lowerHandles(lowerHandles).pageCacheAdvice(pageCacheAdvice);
     }
 
     public KeyRing keys() {
@@ -97,6 +99,11 @@ public final class MountOptions {
         return lowerHandles;
     }
 
+    /** How to have lower files read ahead ({@link CryptFileSystem#prefetch}); never null. */
+    public PageCacheAdvice pageCacheAdvice() {
+        return pageCacheAdvice;
+    }
+
     /** Which keys wrap new files' FEKs: tag 3 (mount keys), tag 1 (public keys) or both. */
     public NewFileKeys newFileKeys() {
         return newFileKeys;
@@ -105,6 +112,7 @@ public final class MountOptions {
     public static final class Builder {
         private SpecialNodes specialNodes;
         private LowerHandles lowerHandles;
+        private PageCacheAdvice pageCacheAdvice = PageCacheAdvice.NONE;
 
         private final KeyRing keys;
         private int keyBytes = 16;
@@ -162,6 +170,12 @@ public final class MountOptions {
 
         public Builder lowerHandles(LowerHandles h) {
             this.lowerHandles = h;
+            return this;
+        }
+
+        /** Default {@link PageCacheAdvice#NONE}: {@link CryptFileSystem#prefetch} does nothing. */
+        public Builder pageCacheAdvice(PageCacheAdvice a) {
+            this.pageCacheAdvice = Objects.requireNonNull(a);
             return this;
         }
 

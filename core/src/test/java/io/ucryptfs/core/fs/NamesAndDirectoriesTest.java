@@ -120,6 +120,46 @@ class NamesAndDirectoriesTest {
     }
 
     @Test
+    void prefetchAdvisesTheLowerFileOfARegularFileOnlyAndIgnoresWhatItCannotReach() throws Exception {
+        Path lower = newLower();
+        record Advice(Path file, long length) {}
+        List<Advice> advised = new java.util.ArrayList<>();
+        PageCacheAdvice recording = (file, length) -> advised.add(new Advice(file, length));
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().pageCacheAdvice(recording).build())) {
+            fs.mkdir("/d", 0755);
+            writeFile(fs, "/d/small", bytes("s"));
+            writeFile(fs, "/d/big", new byte[300_000]);
+            writeFile(fs, "/d/empty", new byte[0]);
+            fs.symlink("small", "/d/link");
+            for (String p : List.of("/d/small", "/d/big", "/d/empty", "/d/link", "/d", "/missing", "/d/missing/deeper")) {
+                fs.prefetch(p);
+            }
+            assertEquals(3, advised.size(), "the three files (an empty one has its header to read); not the link,"
+                    + " the directory or a missing name: " + advised);
+            Advice small = advised.get(0);
+            Advice big = advised.get(1);
+            Advice empty = advised.get(2);
+            assertEquals(Files.size(empty.file()), empty.length(), "the empty file's header");
+            assertEquals(Files.size(small.file()), small.length(), "a small file is read whole");
+            assertTrue(Files.size(small.file()) > 8192, "header and the extent");
+            assertEquals(FilePrefetch.BYTES, big.length(), "a big one up to the limit");
+            assertTrue(Files.size(big.file()) > 300_000);
+            assertEquals(2, big.file().getNameCount() - lower.getNameCount(), "the lower file under the lower /d");
+            assertArrayEquals(bytes("s"), readFile(fs, "/d/small"));
+        }
+    }
+
+    @Test
+    void prefetchWithoutAdviceChangesNothing() throws Exception {
+        Path lower = newLower();
+        try (CryptFileSystem fs = EcryptfsFileSystem.open(lower, encryptedNames().build())) {
+            writeFile(fs, "/f", bytes("f"));
+            fs.prefetch("/f");
+            assertArrayEquals(bytes("f"), readFile(fs, "/f"));
+        }
+    }
+
+    @Test
     void undecryptableLowerNamesAreSkipped() throws Exception {
         Path lower = newLower();
         Files.writeString(lower.resolve("lost+found"), "not ours");
