@@ -1,6 +1,8 @@
 package io.ucryptfs.fuse;
 
 import io.ucryptfs.core.fs.CryptFileSystem;
+import io.ucryptfs.core.fs.FileAttributes;
+import io.ucryptfs.core.names.NameBytes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -128,6 +130,28 @@ final class FileReadAhead {
         while ((files > FILES_MAX || listings.size() > LISTINGS_MAX) && listings.size() > 1) {
             remove(listings.peekFirst());
         }
+    }
+
+    /** The names of a READDIRPLUS page whose attributes say they are regular files, in order. */
+    static List<String> regularFiles(String[] names, FileAttributes[] attrs) {
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            if (attrs[i] != null && attrs[i].isRegularFile()) {
+                files.add(names[i]);
+            }
+        }
+        return files;
+    }
+
+    /** The names of a READDIR page (types unknown), decoded, without "." and "..". */
+    static List<String> decoded(List<byte[]> names) {
+        List<String> out = new ArrayList<>(names.size());
+        for (byte[] name : names) {
+            if (!RequestFields.dot(name)) {
+                out.add(NameBytes.decode(name));
+            }
+        }
+        return out;
     }
 
     /** A file {@code path} is being opened for reading. */

@@ -165,13 +165,7 @@ public final class FuseAdapter {
         }
         FileAttributes[] attrs = ListingAttributes.read(n, i -> paths[i] == null ? null : fs.getattr(paths[i]));
         readAhead.subdirectories(paths, attrs);
-        List<String> files = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            if (attrs[i] != null && attrs[i].isRegularFile()) {
-                files.add(decoded[i]);
-            }
-        }
-        listedNames(parent, first, files);
+        listedNames(parent, first, FileReadAhead.regularFiles(decoded, attrs));
         List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Entry e = null;
@@ -193,13 +187,7 @@ public final class FuseAdapter {
      * @param first the listing's index of the first name
      */
     void listedWithoutAttributes(long parent, List<byte[]> names, long first) {
-        List<String> decoded = new ArrayList<>(names.size());
-        for (byte[] name : names) {
-            if (!RequestFields.dot(name)) {
-                decoded.add(NameBytes.decode(name));
-            }
-        }
-        listedNames(parent, first, decoded);
+        listedNames(parent, first, FileReadAhead.decoded(names));
     }
 
     private void listedNames(long parent, long first, List<String> names) {
