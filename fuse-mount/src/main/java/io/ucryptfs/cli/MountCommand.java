@@ -197,7 +197,8 @@ public final class MountCommand implements Callable<Integer> {
         MountOptions options = o.cacheBytes(Sizes.parse(cacheSize)).readOnly(readOnly)
                 .specialNodes(new io.ucryptfs.fuse.LibcSpecialNodes())
                 .lowerHandles(io.ucryptfs.fuse.ProcFdLowerHandles.create())
-                .pageCacheAdvice(io.ucryptfs.fuse.LibcPageCacheAdvice.create()).build();
+                .pageCacheAdvice(io.ucryptfs.fuse.LibcPageCacheAdvice.create())
+                .savedSizes(StateFiles.sizes(lower)).build();
         CryptFileSystem fs;
         try {
             fs = EcryptfsFileSystem.open(lower, options);

@@ -41,6 +41,31 @@ final class StateFiles {
     }
 
     /**
+     * Where the plaintext sizes of lower directory {@code lower} are kept between mounts (core's
+     * {@code SavedSizes}), named after its real path, so that each lower directory has its own whatever
+     * the mount point; a hash of it where the name would be too long for a file name. Null when there is
+     * no state directory to keep them in: the mount then reads headers, as it would anyway.
+     */
+    static Path sizes(Path lower) {
+        try {
+            String key = key(lower.toRealPath());
+            String name = key + ".sizes";
+            return dir().resolve(name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 200 ? name
+                    : "sizes-" + java.util.HexFormat.of().formatHex(sha256(key), 0, 12) + ".sizes");
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * The daemon's control socket ({@link ControlChannel}). A Unix socket's path holds at most 107 bytes,
      * so a long mount point's gets a name made from a hash of the key instead.
      */
@@ -51,12 +76,7 @@ final class StateFiles {
         if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 100) {
             return p;
         }
-        try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return d.resolve("ctl-" + java.util.HexFormat.of().formatHex(h, 0, 12) + ".sock");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return d.resolve("ctl-" + java.util.HexFormat.of().formatHex(sha256(key), 0, 12) + ".sock");
     }
 
     /** The state directory, made 0700 if it is not (the control socket lives in it). */

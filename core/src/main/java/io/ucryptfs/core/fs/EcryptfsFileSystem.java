@@ -43,6 +43,8 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final ExtentCache cache;
     private final LowerFileOpener opener;
     private final PlaintextSizes sizes;
+    /** Where {@link #sizes} are saved at unmount; null: not saved. */
+    private final Path savedSizesFile;
     private final LowerAttributes attributes;
     private final OpenFileTable table = new OpenFileTable();
     private final boolean readOnly;
@@ -65,11 +67,12 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.format = keys.layout();
         this.cache = new ExtentCache(o.cacheBytes(), 4096);
         this.opener = new LowerFileOpener(cache, LowerSpace.of(lowerRoot), o.passthrough(), o.readOnly());
-        this.sizes = new PlaintextSizes(format);
+        this.savedSizesFile = o.savedSizes();
+        this.sizes = new PlaintextSizes(format, savedSizesFile == null ? SavedSizes.NONE : SavedSizes.read(savedSizesFile));
         this.attributes = new LowerAttributes();
         this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
         this.ownership = new NewNodeOwnership(paths, attributes);
-        this.listing = new DirectoryListing(paths, keys);
+        this.listing = new DirectoryListing(paths, keys, o.pageCacheAdvice(), sizes);
         this.prefetch = new FilePrefetch(paths, attributes, o.pageCacheAdvice());
         this.symlinks = new SymlinkTargets(keys);
         this.xattrs = new UserXattrs(attributes, format.headerXattrName());
@@ -120,7 +123,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         long size = raw.size();
         if (raw.type() == FileType.REGULAR) {
             OpenFile open = table.find(raw.inode());
-            size = open != null ? open.content.size() : sizes.sizeOf(lower.at(), raw.inode(), raw.size(), raw.mtime());
+            size = open != null ? open.content.size() : sizes.sizeOf(lower.at(), raw);
         } else if (raw.type() == FileType.SYMLINK) {
             size = NameBytes.length(symlinks.read(lower.at(), path));
         }
@@ -218,6 +221,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
                 Files.deleteIfExists(at);
                 throw e;
             }
+            sizes.remember(made, content.size()); // closed unwritten (touch), it keeps this state
             Object inode = made.inode();
             Reach pin = lower;
             long h = table.open(inode, OpenMode.READ_WRITE, () -> new OpenFile(inode, content, pin, path));
@@ -606,8 +610,26 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             }
         }
         keys.close();
+        saveSizes();
         if (first != null) {
             throw first;
+        }
+    }
+
+    /** Headers read so far for a plaintext size ({@link PlaintextSizes}; tests). */
+    long headerReadsForSizes() {
+        return sizes.headerReads();
+    }
+
+    /** Keeps the sizes known now for the next mount: a cache, so a failure costs only header reads then. */
+    private void saveSizes() {
+        if (savedSizesFile == null) {
+            return;
+        }
+        try {
+            sizes.save(savedSizesFile);
+        } catch (IOException | RuntimeException e) {
+            log.warn("plaintext sizes not saved for the next mount ({}); it will read headers instead", e.toString());
         }
     }
 

@@ -57,12 +57,12 @@ final class FileTimes {
         // the plaintext size, known now, stays known: re-reading the header after the mtime changed
         // would bump the lower atime that is being set (relatime)
         long plainSize = raw.type() == FileType.REGULAR && open == null
-                ? sizes.sizeOf(lower, raw.inode(), raw.size(), raw.mtime()) : -1;
+                ? sizes.sizeOf(lower, raw) : -1;
         BasicFileAttributeView v = Files.getFileAttributeView(lower, BasicFileAttributeView.class, NOFOLLOW);
         v.setTimes(mtime == null ? null : FileTime.from(mtime), atime == null ? null : FileTime.from(atime), null);
         if (plainSize >= 0) {
             LowerAttributes.Raw after = attributes.read(lower);
-            sizes.remember(after.inode(), after.size(), after.mtime(), plainSize);
+            sizes.remember(after, plainSize);
         }
     }
 }

@@ -22,6 +22,7 @@ public final class MountOptions {
     private final LowerHandles lowerHandles;
     private final PageCacheAdvice pageCacheAdvice;
     private final NewFileKeys newFileKeys;
+    private final java.nio.file.Path savedSizes;
 
     private MountOptions(Builder b) {
         this.keys = Objects.requireNonNull(b.keys, "keys");
@@ -35,6 +36,7 @@ public final class MountOptions {
         this.lowerHandles = b.lowerHandles;
         this.pageCacheAdvice = b.pageCacheAdvice;
         this.newFileKeys = b.newFileKeys;
+        this.savedSizes = b.savedSizes;
         if (newFileKeys.usesPublicKeys() && keys.publicKeys().isEmpty()) {
             throw new IllegalArgumentException("new files are to be wrapped by a public key (" + newFileKeys
                     + "), but the key ring holds none");
@@ -104,6 +106,15 @@ public final class MountOptions {
         return pageCacheAdvice;
     }
 
+    /**
+     * Where plaintext sizes are kept from one mount to the next ({@link SavedSizes}): read at mount,
+     * written at unmount; null: not kept. Not carried by {@link #withKeys} (a throwaway filesystem has
+     * its own files).
+     */
+    public java.nio.file.Path savedSizes() {
+        return savedSizes;
+    }
+
     /** Which keys wrap new files' FEKs: tag 3 (mount keys), tag 1 (public keys) or both. */
     public NewFileKeys newFileKeys() {
         return newFileKeys;
@@ -113,6 +124,7 @@ public final class MountOptions {
         private SpecialNodes specialNodes;
         private LowerHandles lowerHandles;
         private PageCacheAdvice pageCacheAdvice = PageCacheAdvice.NONE;
+        private java.nio.file.Path savedSizes;
 
         private final KeyRing keys;
         private int keyBytes = 16;
@@ -176,6 +188,12 @@ public final class MountOptions {
         /** Default {@link PageCacheAdvice#NONE}: {@link CryptFileSystem#prefetch} does nothing. */
         public Builder pageCacheAdvice(PageCacheAdvice a) {
             this.pageCacheAdvice = Objects.requireNonNull(a);
+            return this;
+        }
+
+        /** Default null: sizes are not kept between mounts ({@link MountOptions#savedSizes}). */
+        public Builder savedSizes(java.nio.file.Path file) {
+            this.savedSizes = file;
             return this;
         }
 

@@ -129,7 +129,7 @@ final class MovedOpenFiles {
         try (Reach lower = paths.reach(lowerPath)) {
             LowerAttributes.Raw after = attributes.read(lower.at());
             if (after.inode().equals(f.inode)) {
-                sizes.remember(after.inode(), after.size(), after.mtime(), f.content.size());
+                sizes.remember(after, f.content.size());
             }
         } catch (IOException e) {
             // gone or unreadable: the next getattr finds out
