@@ -43,8 +43,6 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     private final ExtentCache cache;
     private final LowerFileOpener opener;
     private final PlaintextSizes sizes;
-    /** Where {@link #sizes} are saved at unmount; null: not saved. */
-    private final Path savedSizesFile;
     private final LowerAttributes attributes;
     private final OpenFileTable table = new OpenFileTable();
     private final boolean readOnly;
@@ -67,8 +65,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
         this.format = keys.layout();
         this.cache = new ExtentCache(o.cacheBytes(), 4096);
         this.opener = new LowerFileOpener(cache, LowerSpace.of(lowerRoot), o.passthrough(), o.readOnly());
-        this.savedSizesFile = o.savedSizes();
-        this.sizes = new PlaintextSizes(format, savedSizesFile == null ? SavedSizes.NONE : SavedSizes.read(savedSizesFile));
+        this.sizes = PlaintextSizes.keptIn(format, o.savedSizes());
         this.attributes = new LowerAttributes();
         this.moved = new MovedOpenFiles(table, paths, attributes, sizes);
         this.ownership = new NewNodeOwnership(paths, attributes);
@@ -610,7 +607,7 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
             }
         }
         keys.close();
-        saveSizes();
+        sizes.saveForNextMount();
         if (first != null) {
             throw first;
         }
@@ -619,18 +616,6 @@ public final class EcryptfsFileSystem implements CryptFileSystem {
     /** Headers read so far for a plaintext size ({@link PlaintextSizes}; tests). */
     long headerReadsForSizes() {
         return sizes.headerReads();
-    }
-
-    /** Keeps the sizes known now for the next mount: a cache, so a failure costs only header reads then. */
-    private void saveSizes() {
-        if (savedSizesFile == null) {
-            return;
-        }
-        try {
-            sizes.save(savedSizesFile);
-        } catch (IOException | RuntimeException e) {
-            log.warn("plaintext sizes not saved for the next mount ({}); it will read headers instead", e.toString());
-        }
     }
 
     /** The size a lower file would have for this plaintext size: header plus whole extents. */

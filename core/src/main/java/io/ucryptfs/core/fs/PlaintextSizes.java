@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plaintext sizes of closed lower files, read from the 16 bytes of size and marker at the front (or
@@ -37,6 +38,8 @@ final class PlaintextSizes {
     private final Cache<Object, Entry> cache = Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
     /** The sizes the last mount saved, asked after the cache. */
     private final SavedSizes saved;
+    /** Where the sizes are saved for the next mount; null: not saved. */
+    private final Path savedIn;
     private final LongAdder headerReads = new LongAdder();
 
     PlaintextSizes(FileFormat format) {
@@ -44,8 +47,31 @@ final class PlaintextSizes {
     }
 
     PlaintextSizes(FileFormat format, SavedSizes saved) {
+        this(format, saved, null);
+    }
+
+    private PlaintextSizes(FileFormat format, SavedSizes saved, Path savedIn) {
         this.format = format;
         this.saved = saved;
+        this.savedIn = savedIn;
+    }
+
+    /** Sizes starting from those saved in {@code file} by the last mount, and saved there again ({@link #saveForNextMount}); null: none. */
+    static PlaintextSizes keptIn(FileFormat format, Path file) {
+        return file == null ? new PlaintextSizes(format) : new PlaintextSizes(format, SavedSizes.read(file), file);
+    }
+
+    /** At unmount: keeps the sizes known now for the next mount. A cache: a failure costs only header reads then. */
+    void saveForNextMount() {
+        if (savedIn == null) {
+            return;
+        }
+        try {
+            save(savedIn);
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(PlaintextSizes.class)
+                    .warn("plaintext sizes not saved for the next mount ({}); it will read headers instead", e.toString());
+        }
     }
 
     /**
