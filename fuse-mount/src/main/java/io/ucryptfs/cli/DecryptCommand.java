@@ -35,7 +35,7 @@ public final class DecryptCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "LOWER", description = "The lower (encrypted) directory.")
     Path lower;
 
-    @Parameters(index = "1", paramLabel = "OUTDIR", description = "Where the plaintext goes: a new or empty directory (created mode 0700).")
+    @Parameters(index = "1", paramLabel = "OUTDIR", description = "Where the plaintext goes: a new or empty directory (created mode 0700; it takes the mode and times of the tree's root once the copy is done).")
     Path outDir;
 
     @Mixin

@@ -94,12 +94,20 @@ public final class TreeExport {
     }
 
     /**
-     * Copies the tree of {@code fs} into {@code out}, an existing directory (whose own mode and times
-     * are left alone).
+     * Copies the tree of {@code fs} into {@code out}, an existing directory, which takes the root's mode
+     * and times last, as every directory below it does once its contents are in: the copy is then the
+     * tree as a mount shows it, root included (as {@code cp -a} of the mount point would make it). Until
+     * then {@code out} keeps the mode its caller gave it (the command makes it 0700), so plaintext being
+     * written is not open to others.
      */
     public static Result export(CryptFileSystem fs, Path out, Progress progress) {
         TreeExport x = new TreeExport(fs, progress);
         x.directory("/", out);
+        try {
+            x.finish("/", out, fs.getattr("/"));
+        } catch (FsException e) {
+            x.fail("/", e);
+        }
         x.failures.sort((a, b) -> a.path().compareTo(b.path()));
         return new Result(x.files, x.dirs, x.links, x.bytes, Collections.unmodifiableList(x.failures));
     }

@@ -27,6 +27,7 @@ class TreeExportTest {
         byte[] big = new byte[3 * TreeExport.CHUNK + 123];
         new Random(1).nextBytes(big);
         Instant t = Instant.parse("2010-01-02T03:04:05Z");
+        Instant rootTime = Instant.parse("2012-03-04T05:06:07Z");
         try (EcryptfsFileSystem fs = EcryptfsFileSystem.open(FsTestSupport.newLower(), FsTestSupport.plainNames(KEY_A).build())) {
             writeFile(fs, "/big", big);
             fs.link("/big", "/big2");
@@ -37,6 +38,8 @@ class TreeExportTest {
             fs.chmod("/ro", 0500);
             fs.utimens("/ro", t, t);
             fs.symlink("big", "/ln");
+            fs.chmod("/", 0750);
+            fs.utimens("/", rootTime, rootTime);
             assertEquals(new TreeExport.Totals(3, 2L * big.length + 6), TreeExport.totals(fs));
 
             AtomicLong progress = new AtomicLong();
@@ -62,6 +65,8 @@ class TreeExportTest {
             assertEquals(Path.of("big"), Files.readSymbolicLink(out.resolve("ln")));
             assertTrue(Files.isSymbolicLink(out.resolve("ln")));
             assertTrue(Files.exists(out.resolve("ln"), LinkOption.NOFOLLOW_LINKS));
+            assertEquals(0750, (int) Files.getAttribute(out, "unix:mode") & 07777, "the root's mode, set last");
+            assertEquals(rootTime, Files.getLastModifiedTime(out).toInstant(), "the root's mtime, set last");
         } finally {
             Files.setAttribute(out.resolve("ro"), "unix:mode", 0700);
         }
