@@ -9,6 +9,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TAG=${1:?usage: fsbench-sets.sh TAG [N]}; N=${2:-5}
+[ "$N" -ge 1 ] && [ "$N" -le 10 ] || { echo "fsbench-sets.sh: N must be 1 to 10 (runs are lettered a..j)" >&2; exit 2; }
 out="$ROOT/docs/performance-data/$(date -u +%F)"
 mkdir -p "$out"
 letters=(a b c d e f g h i j)
